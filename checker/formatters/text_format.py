@@ -1,0 +1,83 @@
+"""The terminal report: grouped by regime, a symbol per status, quotes with line numbers, wrapped to the
+terminal width; colour only when asked (the CLI asks when stdout is a tty and NO_COLOR is unset)."""
+from __future__ import annotations
+
+import textwrap
+
+from ..model import Finding, Result
+
+SYMBOLS = {"met": "\u2713", "partial": "\u25d0", "missing": "\u2717", "not_applicable": "\u2013"}
+ASCII_SYMBOLS = {"met": "+", "partial": "~", "missing": "x", "not_applicable": "-"}
+LABELS = {"met": "met", "partial": "partial", "missing": "MISSING", "not_applicable": "n/a"}
+COLOURS = {"met": "32", "partial": "33", "missing": "31", "not_applicable": "2"}
+QUOTE_CHARS = 220
+REGIME_TITLES = {"gdpr": "GDPR", "ccpa": "California (CCPA/CPRA, 1798.83, CalOPPA)", "coppa": "COPPA (minimum age)"}
+
+
+def _c(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _clip(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = _one_line(text)
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def render(result: Result, colour: bool = False, width: int = 100, unicode: bool = True, verbose: bool = False,
+           **_options) -> str:
+    width = max(40, min(width, 120))
+    sym = SYMBOLS if unicode else ASCII_SYMBOLS
+    out: list[str] = []
+    wrap = lambda text, indent: textwrap.fill(  # noqa: E731
+        text, width=width, initial_indent=indent, subsequent_indent=indent, break_long_words=True,
+        break_on_hyphens=False)
+    titles = {p.regime: p.title for p in result.packs}
+    for report in result.reports:
+        d = report.document
+        out.append(_c(d.path, "1", colour))
+        out.append(wrap(f"{d.format}, {d.words:,} words, sha256 {d.sha256[:12]}", "  "))
+        scores = [f"overall {_fmt(report.score_overall)}"] + [
+            f"{r} {_fmt(s)}" for r, s in report.score_by_regime.items()]
+        out.append(wrap("score: " + " \u00b7 ".join(scores) if unicode else "score: " + " | ".join(scores), "  "))
+        for regime in report.regimes:
+            findings = [f for f in report.findings if f.regime == regime]
+            out.append("")
+            title = titles.get(regime) or REGIME_TITLES.get(regime, regime.upper())
+            out.append(_c(f"{title} \u2014 score {_fmt(report.score_by_regime.get(regime))}" if unicode
+                          else f"{title} - score {_fmt(report.score_by_regime.get(regime))}", "1", colour))
+            for f in findings:
+                out.extend(_finding(f, sym, colour, wrap, verbose))
+        out.append("")
+        out.append(_summary(report.findings))
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _fmt(score: float | None) -> str:
+    return "n/a" if score is None else f"{score:.1f}"
+
+
+def _finding(f: Finding, sym: dict, colour: bool, wrap, verbose: bool) -> list[str]:
+    head = f"{sym[f.status]} {LABELS[f.status]:<7} {f.severity:<8} {f.id}"
+    lines = [_c(wrap(head, "  "), COLOURS[f.status], colour)]
+    lines.append(wrap(f"{f.title} \u2014 {f.citation}", "      "))
+    if f.status != "met" or verbose:
+        lines.append(wrap(f.explanation, "      "))
+    for ev in f.evidence:
+        where = f"line {ev.line}" + (f", \u201c{_clip(ev.section, 60)}\u201d" if ev.section else "")
+        lines.append(wrap(f"{where}: \u201c{_clip(ev.quote)}\u201d", "      > "))
+    return lines
+
+
+def _summary(findings) -> str:
+    counts = {s: sum(1 for f in findings if f.status == s) for s in ("met", "partial", "missing", "not_applicable")}
+    blocking = sum(1 for f in findings if f.status == "missing" and f.severity in ("critical", "major"))
+    text = (f"{counts['met']} met, {counts['partial']} partial, {counts['missing']} missing, "
+            f"{counts['not_applicable']} not applicable")
+    if blocking:
+        text += f"; {blocking} critical/major gap{'s' if blocking != 1 else ''}"
+    return text

@@ -1,0 +1,321 @@
+"""The pattern language, compiled once per pack and run over a Document.
+
+Nodes (YAML keys): `phrase`, `terms`, `regex` (leaves); `any`, `all`, `near`, `not`, `heading` (combinators);
+`ref` (a named definition, resolved at compile time). Any node may carry `scope` to widen the text it is
+evaluated over (sentence < paragraph < section < document), e.g. "a rights word anywhere in the paragraph".
+
+A node evaluated over a unit returns None (no match) or a list of (start, end) spans that matched, used
+for highlighting; `not` and `heading` match with no spans of their own.
+Leaves run once per document over the whole normalised text (`Doc.hits`), so evaluating a unit is a
+bisect into sorted hit lists: cost is linear in the document size and the number of leaves.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .model import Document
+
+Span = tuple[int, int]
+SCOPES = ("sentence", "paragraph", "section", "document")
+
+# an unbounded quantifier over a group that holds a quantifier, such as (a+)+ or (\w*\s?)*, can backtrack
+# catastrophically; a bounded repeat such as (?:\w+\s+){0,3} cannot. Backreferences are not needed.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)(?:[*+]|\{\d*,\})")
+_BACKREF = re.compile(r"\\[1-9]|\(\?P=")
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be compiled; packs.py adds the file and line."""
+
+
+def phrase_regex(phrase: str) -> str:
+    """A phrase: case-insensitive words, word-bounded; whitespace/hyphens between words are interchangeable.
+
+    `word*` matches any ending (delet* -> delete, deletion); `word?` makes the word optional; plain words
+    also match simple plural and possessive endings (right -> rights, user -> user's).
+    """
+    words = phrase.split()
+    if not words:
+        raise PatternError("empty phrase")
+    parts: list[tuple[str, bool]] = []
+    for w in words:
+        optional = w.endswith("?") and len(w) > 1
+        if optional:
+            w = w[:-1]
+        wild = w.endswith("*") and len(w) > 1
+        body = re.escape(w[:-1] if wild else w).replace(r"\-", r"[\s-]*")
+        if wild:
+            body += r"[\w'-]*"
+        elif w[-1:].isalpha() and len(w) >= 3:
+            body += r"(?:'s|s|es)?"
+        parts.append((body, optional))
+    sep = r"[\s*_-]+"
+    out = ""
+    for i, (body, optional) in enumerate(parts):
+        if i == 0:
+            out = f"(?:{body}{sep})?" if optional else body
+        elif optional:
+            out += f"(?:{sep}{body})?"
+        elif i == 1 and parts[0][1]:
+            out += body  # the optional first word already took its separator
+        else:
+            out += sep + body
+    first, last = words[0].rstrip("?"), words[-1].rstrip("?")
+    lead = r"(?<![\w])" if re.match(r"\w", first) else ""
+    tail = r"(?![\w])" if re.search(r"[\w*]$", last) else ""
+    return lead + out + tail
+
+
+def check_regex(source: str) -> None:
+    if _NESTED_QUANTIFIER.search(source):
+        raise PatternError(f"regex '{source}' has a nested quantifier (catastrophic backtracking); rewrite it")
+    if _BACKREF.search(source):
+        raise PatternError(f"regex '{source}' uses a backreference, which is not allowed")
+    try:
+        re.compile(source)
+    except re.error as e:
+        raise PatternError(f"bad regex '{source}': {e}") from None
+
+
+class Doc:
+    """A Document prepared for matching: leaf hits, word positions and unit spans, computed lazily once."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.text = document.norm
+        self._hits: dict[int, tuple[list[int], list[Span]]] = {}
+        self.sent_starts = [s.start for s in document.sentences]
+        self._word_starts: list[int] | None = None
+
+    def hits(self, leaf: "Leaf") -> tuple[list[int], list[Span]]:
+        key = id(leaf)
+        got = self._hits.get(key)
+        if got is None:
+            spans = [(m.start(), m.end()) for m in leaf.regex.finditer(self.text) if m.end() > m.start()]
+            got = ([s for s, _ in spans], spans)
+            self._hits[key] = got
+        return got
+
+    @property
+    def word_starts(self) -> list[int]:
+        if self._word_starts is None:
+            self._word_starts = [m.start() for m in re.finditer(r"\w+", self.text)]
+        return self._word_starts
+
+    def word_index(self, offset: int) -> int:
+        return bisect_right(self.word_starts, offset)
+
+    def unit_span(self, scope: str, sentence_index: int) -> Span:
+        d = self.document
+        s = d.sentences[sentence_index]
+        if scope == "sentence":
+            return s.start, s.end
+        if scope == "paragraph":
+            p = d.paragraphs[s.paragraph]
+            return p.start, p.end
+        if scope == "section":
+            sec = d.sections[s.section]
+            return sec.start, sec.end
+        return 0, len(self.text)
+
+    def sentence_at(self, offset: int) -> int:
+        return max(0, bisect_right(self.sent_starts, offset) - 1)
+
+
+@dataclass(eq=False)
+class Node:
+    scope: str | None = field(default=None, kw_only=True)
+
+    def eval(self, doc: Doc, span: Span, anchor: int) -> list[Span] | None:
+        if self.scope is not None:
+            span = doc.unit_span(self.scope, anchor)
+        return self._eval(doc, span, anchor)
+
+    def _eval(self, doc: Doc, span: Span, anchor: int) -> list[Span] | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def positive_leaves(self) -> list["Leaf"]:
+        """Leaves whose hits can make this node match (candidate generation)."""
+        return []
+
+
+@dataclass(eq=False)
+class Leaf(Node):
+    regex: re.Pattern = None  # type: ignore[assignment]
+    source: str = ""
+
+    def _eval(self, doc, span, anchor):
+        starts, spans = doc.hits(self)
+        lo = bisect_left(starts, span[0])
+        hi = bisect_left(starts, span[1])
+        found = [sp for sp in spans[lo:hi] if sp[1] <= span[1]]
+        return found or None
+
+    def positive_leaves(self):
+        return [self]
+
+
+@dataclass(eq=False)
+class Any(Node):
+    children: Sequence[Node] = ()
+
+    def _eval(self, doc, span, anchor):
+        out: list[Span] | None = None
+        for c in self.children:
+            r = c.eval(doc, span, anchor)
+            if r is not None:
+                out = (out or []) + r
+        return out
+
+    def positive_leaves(self):
+        return [leaf for c in self.children for leaf in c.positive_leaves()]
+
+
+@dataclass(eq=False)
+class All(Node):
+    children: Sequence[Node] = ()
+
+    def _eval(self, doc, span, anchor):
+        out: list[Span] = []
+        for c in self.children:
+            r = c.eval(doc, span, anchor)
+            if r is None:
+                return None
+            out += r
+        return out
+
+    def positive_leaves(self):
+        # any one positive child is enough to propose a candidate: pick the rarest later; all are valid
+        for c in self.children:
+            leaves = c.positive_leaves()
+            if leaves:
+                return leaves
+        return []
+
+
+@dataclass(eq=False)
+class Near(Node):
+    children: Sequence[Node] = ()
+    within: int = 10
+
+    def _eval(self, doc, span, anchor):
+        results = []
+        for c in self.children:
+            r = c.eval(doc, span, anchor)
+            if not r:
+                return None
+            results.append(sorted({(doc.word_index(s), s, e) for s, e in r}))
+        best: list[Span] = []
+        for w0, s0, e0 in results[0]:
+            picked = [(s0, e0)]
+            for other in results[1:]:
+                close = [(s, e) for w, s, e in other if abs(w - w0) <= self.within]
+                if not close:
+                    break
+                picked.append(close[0])
+            else:
+                best.extend(picked)
+        return best or None
+
+    def positive_leaves(self):
+        return self.children[0].positive_leaves() if self.children else []
+
+
+@dataclass(eq=False)
+class Not(Node):
+    child: Node = None  # type: ignore[assignment]
+
+    def _eval(self, doc, span, anchor):
+        return [] if self.child.eval(doc, span, anchor) is None else None
+
+
+@dataclass(eq=False)
+class Heading(Node):
+    """True when the sentence's section heading, or any enclosing heading, matches the child pattern."""
+
+    child: Node = None  # type: ignore[assignment]
+
+    def _eval(self, doc, span, anchor):
+        d = doc.document
+        sec_idx = d.sentences[anchor].section
+        while sec_idx is not None and sec_idx > 0:
+            sec = d.sections[sec_idx]
+            hstart = sec.start
+            hend = doc.text.find("\n", hstart)
+            hend = len(doc.text) if hend < 0 else hend
+            if self.child._eval(doc, (hstart, hend), anchor) is not None:
+                return []
+            sec_idx = sec.parent
+        return None
+
+
+def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
+    """Compile a YAML pattern tree (already schema-validated). Raises PatternError with a dotted path."""
+    if isinstance(spec, str):
+        spec = {"phrase": spec}
+    scope = spec.get("scope")
+    try:
+        if "phrase" in spec:
+            node: Node = Leaf(regex=re.compile(phrase_regex(spec["phrase"]), re.I), source=spec["phrase"])
+        elif "terms" in spec:
+            alts = sorted((phrase_regex(t) for t in spec["terms"]), key=len, reverse=True)
+            node = Leaf(regex=re.compile("|".join(f"(?:{a})" for a in alts), re.I), source=" | ".join(spec["terms"]))
+        elif "regex" in spec:
+            check_regex(spec["regex"])
+            node = Leaf(regex=re.compile(spec["regex"], re.I), source=spec["regex"])
+        elif "any" in spec:
+            node = Any(children=[compile_pattern(c, defs, f"{path}.any[{i}]") for i, c in enumerate(spec["any"])])
+        elif "all" in spec:
+            node = All(children=[compile_pattern(c, defs, f"{path}.all[{i}]") for i, c in enumerate(spec["all"])])
+        elif "near" in spec:
+            node = Near(children=[compile_pattern(c, defs, f"{path}.near[{i}]") for i, c in enumerate(spec["near"])],
+                        within=spec.get("within", 10))
+        elif "not" in spec:
+            node = Not(child=compile_pattern(spec["not"], defs, f"{path}.not"))
+        elif "heading" in spec:
+            node = Heading(child=compile_pattern(spec["heading"], defs, f"{path}.heading"))
+        elif "ref" in spec:
+            name = spec["ref"]
+            if name not in defs:
+                raise PatternError(f"unknown definition '{name}' (defined: {', '.join(sorted(defs)) or 'none'})")
+            node = defs[name]
+            if scope:
+                node = Any(children=[node])
+        else:  # pragma: no cover - the schema rejects this
+            raise PatternError("a pattern needs one of phrase, terms, regex, any, all, near, not, heading, ref")
+    except re.error as e:
+        raise PatternError(f"{path}: bad pattern: {e}") from None
+    except PatternError as e:
+        msg = str(e)
+        raise PatternError(msg if msg.startswith(path) else f"{path}: {msg}") from None
+    if scope:
+        node.scope = scope
+    return node
+
+
+def candidates(node: Node, doc: Doc) -> list[int]:
+    """Sentence indexes where `node` could match, from the hits of its positive leaves."""
+    found: set[int] = set()
+    for leaf in node.positive_leaves():
+        for s in doc.hits(leaf)[0]:
+            found.add(doc.sentence_at(s))
+    return sorted(found)
+
+
+def find(node: Node, doc: Doc, scope: str = "sentence") -> list[tuple[int, list[Span]]]:
+    """All units (named by their first candidate sentence) where `node` matches, in document order."""
+    out = []
+    seen_units: set[Span] = set()
+    for idx in candidates(node, doc):
+        unit = doc.unit_span(scope, idx)
+        if scope != "sentence":
+            if unit in seen_units:
+                continue
+        r = node.eval(doc, unit, idx)
+        if r is not None:
+            seen_units.add(unit)
+            out.append((idx, r))
+    return out

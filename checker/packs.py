@@ -1,0 +1,368 @@
+"""Find, read, validate (JSON Schema) and compile rule packs.
+
+A pack is a folder with `pack.yaml` (regime, title, version, shared `defs`, optional `order`) and rule files
+(`*.yaml`, each with `requirements:` and optional local `defs`). Every error names the file and the YAML line:
+`rules/gdpr/erasure.yaml:14: requirements[0].elements[0].match: ...`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import jsonschema
+import yaml
+
+from .matcher import Node, PatternError, compile_pattern
+from .model import GapcheckError
+
+
+@dataclass(frozen=True)
+class Element:
+    name: str
+    label: str
+    required: bool
+    scope: str
+    node: Node
+
+
+@dataclass(frozen=True)
+class Condition:
+    label: str
+    match: Node | None
+    unless: Node | None
+    scope: str
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    regime: str
+    title: str
+    citation: str
+    severity: str
+    summary: str
+    expected_in: str
+    elements: tuple[Element, ...]
+    when: Condition | None
+    remediation: str
+    examples_match: tuple[tuple[str, str | None, str], ...]  # (passage, status or None = met|partial, file:line)
+    examples_no_match: tuple[tuple[str, str], ...]  # (passage, file:line)
+    source: str  # file:line of the requirement
+
+
+@dataclass(frozen=True)
+class Pack:
+    regime: str
+    title: str
+    version: str
+    path: str
+    requirements: tuple[Requirement, ...]
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key '{key}' (first at line {seen[key]})", key_node.start_mark
+            )
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# dates stay strings: rule files have no use for datetime objects and JSON Schema cannot validate them
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            out[path + (key,)] = k.start_mark.line + 1
+            _line_map(v, path + (key,), out)
+            out[path + (key,)] = k.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _line_map(v, path + (i,), out)
+    return out
+
+
+def load_yaml(path: Path, label: str) -> tuple[Any, dict[tuple, int]]:
+    """Parse a YAML file safely. Returns (data, {json path: line}). Errors name file:line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise GapcheckError(f"{label}: cannot read ({e.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise GapcheckError(f"{label}: not valid UTF-8 at byte {e.start}") from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        problem = e.problem or e.context or "invalid YAML"
+        raise GapcheckError(f"{label}:{line}: YAML error: {problem}") from None
+    except yaml.YAMLError as e:
+        raise GapcheckError(f"{label}: YAML error: {e}") from None
+    return data, (_line_map(node) if node is not None else {})
+
+
+def _dotted(path: Iterable) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _line_for(lines: dict[tuple, int], path: tuple) -> int:
+    path = tuple(path)
+    while path and path not in lines:
+        path = path[:-1]
+    return lines.get(path, 1)
+
+
+# ---------------------------------------------------------------- schema
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(resources.files("checker.schema").joinpath("pack.schema.json").read_text("utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _validate(data: Any, lines: dict[tuple, int], label: str) -> None:
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return
+    err = jsonschema.exceptions.best_match(errors)
+    # inside a oneOf, report the most specific branch error rather than "is not valid under any"
+    while err.context:
+        err = jsonschema.exceptions.best_match(err.context)
+    path = tuple(err.absolute_path)
+    message = err.message
+    if err.validator == "additionalProperties":
+        message = message.replace("Additional properties are not allowed", "unknown key")
+    raise GapcheckError(f"{label}:{_line_for(lines, path)}: {_dotted(path)}: {message}")
+
+
+# ---------------------------------------------------------------- compile
+
+
+def _compile(spec: Any, defs: dict[str, Node], lines: dict[tuple, int], path: tuple, label: str) -> Node:
+    try:
+        return compile_pattern(spec, defs, _dotted(path))
+    except PatternError as e:
+        # find the deepest YAML node named in the error's dotted path for the line number
+        return _raise_pattern(e, lines, path, label)
+
+
+def _raise_pattern(e: PatternError, lines: dict[tuple, int], path: tuple, label: str):
+    msg = str(e)
+    best = path
+    # walk the dotted path in the message as far as the line map knows it
+    dotted = msg.split(":", 1)[0]
+    parts: list[Any] = []
+    for token in dotted.replace("[", ".[").split("."):
+        if not token:
+            continue
+        parts.append(int(token[1:-1]) if token.startswith("[") else token)
+        if tuple(parts) in lines:
+            best = tuple(parts)
+    raise GapcheckError(f"{label}:{_line_for(lines, best)}: {msg}") from None
+
+
+def _examples(spec: dict, lines: dict[tuple, int], base: tuple, label: str):
+    match = tuple(
+        (e, None, f"{label}:{_line_for(lines, base + ('match', k))}") if isinstance(e, str)
+        else (e["text"], e["status"], f"{label}:{_line_for(lines, base + ('match', k))}")
+        for k, e in enumerate(spec["match"])
+    )
+    no_match = tuple((e, f"{label}:{_line_for(lines, base + ('no_match', k))}") for k, e in enumerate(spec["no_match"]))
+    return match, no_match
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_common_defs(path: Path, base: dict[str, Node]) -> dict[str, Node]:
+    """`defs.yaml` at the root of a rules folder: definitions shared by every pack in that folder."""
+    label = _display(path)
+    data, lines = load_yaml(path, label)
+    if not isinstance(data, dict):
+        raise GapcheckError(f"{label}:1: defs.yaml must be a mapping with 'defs'")
+    _validate(data, lines, label)
+    extra = set(data) - {"defs", "description"}
+    if extra:
+        key = sorted(extra)[0]
+        raise GapcheckError(f"{label}:{lines.get((key,), 1)}: '{key}' does not belong in defs.yaml (only defs)")
+    defs = dict(base)
+    for name, spec in (data.get("defs") or {}).items():
+        defs[name] = _compile(spec, defs, lines, ("defs", name), label)
+    return defs
+
+
+def load_pack_dir(directory: Path, base_defs: dict[str, Node] | None = None) -> Pack:
+    meta_path = directory / "pack.yaml"
+    label = _display(meta_path)
+    meta, lines = load_yaml(meta_path, label)
+    if not isinstance(meta, dict):
+        raise GapcheckError(f"{label}:1: a pack.yaml must be a mapping with regime, title and version")
+    _validate(meta, lines, label)
+    for key in ("regime", "title", "version"):
+        if key not in meta:
+            raise GapcheckError(f"{label}:1: pack.yaml needs '{key}'")
+    if "requirements" in meta:
+        raise GapcheckError(f"{label}:{lines.get(('requirements',), 1)}: put requirements in rule files, not pack.yaml")
+    regime = meta["regime"]
+    defs: dict[str, Node] = dict(base_defs or {})
+    for name, spec in (meta.get("defs") or {}).items():
+        defs[name] = _compile(spec, defs, lines, ("defs", name), label)
+
+    requirements: dict[str, Requirement] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == "pack.yaml":
+            continue
+        for req in _load_rule_file(path, regime, defs):
+            if req.id in requirements:
+                raise GapcheckError(f"{req.source}: duplicate requirement id '{req.id}' (also {requirements[req.id].source})")
+            requirements[req.id] = req
+    order = meta.get("order") or []
+    for i, rid in enumerate(order):
+        if rid not in requirements:
+            raise GapcheckError(f"{label}:{_line_for(lines, ('order', i))}: order names '{rid}', which no rule file defines")
+    ordered = [requirements[r] for r in order] + [r for k, r in requirements.items() if k not in order]
+    return Pack(regime, meta["title"], meta["version"], _display(directory), tuple(ordered))
+
+
+def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> list[Requirement]:
+    label = _display(path)
+    data, lines = load_yaml(path, label)
+    if not isinstance(data, dict):
+        raise GapcheckError(f"{label}:1: a rule file must be a mapping with 'requirements'")
+    _validate(data, lines, label)
+    for key in ("regime", "title", "version", "order"):
+        if key in data:
+            raise GapcheckError(f"{label}:{lines[(key,)]}: '{key}' belongs in pack.yaml")
+    if "requirements" not in data:
+        raise GapcheckError(f"{label}:1: no 'requirements' in rule file")
+    defs = dict(pack_defs)
+    for name, spec in (data.get("defs") or {}).items():
+        defs[name] = _compile(spec, defs, lines, ("defs", name), label)
+    out = []
+    for i, r in enumerate(data["requirements"]):
+        base = ("requirements", i)
+        rid = r["id"]
+        if not rid.startswith(regime + "."):
+            raise GapcheckError(f"{label}:{_line_for(lines, base + ('id',))}: id '{rid}' must start with '{regime}.'")
+        names = [e["name"] for e in r["elements"]]
+        if len(set(names)) != len(names):
+            raise GapcheckError(f"{label}:{_line_for(lines, base + ('elements',))}: element names must be unique")
+        if not any(e.get("required", True) for e in r["elements"]):
+            raise GapcheckError(f"{label}:{_line_for(lines, base + ('elements',))}: at least one element must be required")
+        elements = tuple(
+            Element(
+                e["name"], e["label"], e.get("required", True), e.get("scope", "sentence"),
+                _compile(e["match"], defs, lines, base + ("elements", j, "match"), label),
+            )
+            for j, e in enumerate(r["elements"])
+        )
+        when = None
+        if "when" in r:
+            w = r["when"]
+            when = Condition(
+                w["label"],
+                _compile(w["match"], defs, lines, base + ("when", "match"), label) if "match" in w else None,
+                _compile(w["unless"], defs, lines, base + ("when", "unless"), label) if "unless" in w else None,
+                w.get("scope", "sentence"),
+            )
+        match, no_match = _examples(r["examples"], lines, base + ("examples",), label)
+        out.append(Requirement(
+            id=rid, regime=regime, title=r["title"], citation=r["citation"], severity=r["severity"],
+            summary=r["summary"], expected_in=r.get("expected_in", ""), elements=elements, when=when,
+            remediation=r["remediation"], examples_match=match, examples_no_match=no_match,
+            source=f"{label}:{_line_for(lines, base)}",
+        ))
+    return out
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def builtin_rules_dir() -> Path:
+    try:
+        d = Path(str(resources.files("checker.rules")))
+        if d.is_dir():
+            return d
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "rules"  # a source checkout
+
+
+def _pack_dirs(root: Path) -> list[Path]:
+    if (root / "pack.yaml").is_file():
+        return [root]
+    return sorted(p for p in root.iterdir() if p.is_dir() and (p / "pack.yaml").is_file())
+
+
+def load_packs(extra_dirs: Iterable[str | Path] = (), regimes: Iterable[str] | None = None) -> tuple[Pack, ...]:
+    """Load the built-in packs, then packs from each extra folder; a later requirement with the same id
+    replaces the earlier one in place, new requirements and regimes are added. `regimes` filters the result."""
+    packs: dict[str, Pack] = {}
+    roots = [builtin_rules_dir()] + [Path(d) for d in extra_dirs]
+    common: dict[str, Node] = {}
+    for root in roots:
+        if not root.is_dir():
+            raise GapcheckError(f"{root}: rules folder not found")
+        if (root / "defs.yaml").is_file():
+            common = load_common_defs(root / "defs.yaml", common)
+        found = _pack_dirs(root)
+        if not found and root != roots[0]:
+            raise GapcheckError(f"{_display(root)}: no rule pack here (a pack is a folder with pack.yaml)")
+        for d in found:
+            pack = load_pack_dir(d, common)
+            if pack.regime in packs:
+                pack = _merge(packs[pack.regime], pack)
+            packs[pack.regime] = pack
+    if regimes is not None:
+        wanted = list(regimes)
+        unknown = [r for r in wanted if r not in packs]
+        if unknown:
+            raise GapcheckError(f"unknown regime '{unknown[0]}' (available: {', '.join(sorted(packs))}, all)")
+        return tuple(packs[r] for r in wanted)
+    return tuple(packs.values())
+
+
+def _merge(base: Pack, extra: Pack) -> Pack:
+    reqs = {r.id: r for r in base.requirements}
+    order = [r.id for r in base.requirements]
+    for r in extra.requirements:
+        if r.id not in reqs:
+            order.append(r.id)
+        reqs[r.id] = r
+    return Pack(base.regime, base.title, f"{base.version}+{extra.version}", f"{base.path}, {extra.path}",
+                tuple(reqs[i] for i in order))

@@ -1,0 +1,43 @@
+"""Readers turn input bytes into (decoded text, structural blocks). One module per format, one registry.
+
+Every offset a reader returns points into the decoded text it returns, and that text is what reports quote.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..model import Block, GapcheckError
+from . import markdown, plaintext
+from .decode import decode_bytes
+
+
+@dataclass(frozen=True)
+class Reader:
+    name: str
+    extensions: tuple[str, ...]
+    parse: Callable[[str], list[Block]]
+
+
+READERS: dict[str, Reader] = {
+    "markdown": Reader("markdown", (".md", ".markdown", ".mdown", ".rst"), markdown.parse),
+    "text": Reader("text", (".txt", ".text", ""), plaintext.parse),
+}
+
+POLICY_EXTENSIONS = tuple(ext for r in READERS.values() for ext in r.extensions if ext)
+
+
+def reader_for(name: str) -> Reader:
+    ext = Path(name).suffix.lower()
+    for reader in READERS.values():
+        if ext in reader.extensions:
+            return reader
+    raise GapcheckError(f"{name}: unsupported file type '{ext}' (supported: {', '.join(POLICY_EXTENSIONS)})")
+
+
+def read_bytes(data: bytes, name: str, encoding: str | None = None, fmt: str | None = None) -> tuple[str, str, list[Block]]:
+    """Decode and parse one input. Returns (text, format name, blocks). Raises GapcheckError naming `name`."""
+    reader = READERS[fmt] if fmt else reader_for(name)
+    text = decode_bytes(data, name, encoding)
+    return text, reader.name, reader.parse(text)

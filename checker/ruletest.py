@@ -1,0 +1,153 @@
+"""Rule tests (Semgrep's idea, for prose): every requirement's example passages, and annotated `*.test.md`
+files beside the rule files, run through the same engine.
+
+In a test file, an HTML comment names the expectation for the paragraph that follows it:
+
+    <!-- match: gdpr.right_to_erasure -->          some element of the requirement matches in the paragraph
+    <!-- match: gdpr.right_to_erasure met -->      every required element matches in the paragraph
+    <!-- match: gdpr.right_to_erasure partial -->  some element matches, not every required one
+    <!-- no-match: gdpr.right_to_erasure -->       nothing of the requirement matches in the paragraph
+
+Headings in the test file give the paragraphs their section context, as in a real policy.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .api import read_document
+from .matcher import Doc, find
+from .model import GapcheckError
+from .packs import Pack, Requirement
+from .scoring import assess
+
+ANNOTATION = re.compile(r"<!--\s*(match|no-match)\s*:\s*([^>]*?)\s*-->")
+
+
+@dataclass
+class Case:
+    requirement: str
+    expect: str  # "match" | "met" | "partial" | "no_match"
+    got: str  # what the engine said
+    ok: bool
+    where: str  # file:line
+    passage: str
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fn: int = 0
+    tn: int = 0
+    fp: int = 0
+    failures: list[Case] = field(default_factory=list)
+
+    def add(self, case: Case) -> None:
+        positive = case.expect != "no_match"
+        if positive:
+            self.tp += case.ok
+            self.fn += not case.ok
+        else:
+            self.tn += case.ok
+            self.fp += not case.ok
+        if not case.ok:
+            self.failures.append(case)
+
+
+def _passage_status(req: Requirement, text: str) -> str:
+    doc = read_document("example.md", data=text.encode("utf-8"))
+    finding = assess(_unconditional(req), Doc(doc))
+    return finding.status
+
+
+def _unconditional(req: Requirement) -> Requirement:
+    from dataclasses import replace
+
+    return replace(req, when=None) if req.when is not None else req
+
+
+def _ok(expect: str, got: str) -> bool:
+    if expect == "match":
+        return got in ("met", "partial")
+    if expect == "no_match":
+        return got in ("missing", "not_applicable")
+    return got == expect
+
+
+def example_cases(req: Requirement) -> Iterable[Case]:
+    for text, status, where in req.examples_match:
+        expect = status or "match"
+        got = _passage_status(req, text)
+        yield Case(req.id, expect, got, _ok(expect, got), where, text)
+    for text, where in req.examples_no_match:
+        got = _passage_status(req, text)
+        yield Case(req.id, "no_match", got, _ok("no_match", got), where, text)
+
+
+def test_file_cases(path: Path, requirements: dict[str, Requirement]) -> Iterable[Case]:
+    label = str(path)
+    doc = read_document(str(path))
+    prepared = Doc(doc)
+    text = doc.text
+    cache: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for m in ANNOTATION.finditer(text):
+        kind, body = m.group(1), m.group(2).split()
+        line = doc.line_of(m.start())
+        where = f"{label}:{line}"
+        if not body:
+            raise GapcheckError(f"{where}: annotation names no requirement")
+        rid, expect = body[0].rstrip(","), (body[1] if len(body) > 1 else None)
+        if rid not in requirements:
+            raise GapcheckError(f"{where}: unknown requirement '{rid}'")
+        if kind == "no-match":
+            expect = "no_match"
+        elif expect not in (None, "met", "partial"):
+            raise GapcheckError(f"{where}: expected 'met' or 'partial' after the id, got '{expect}'")
+        para = next((p for p in doc.paragraphs if p.start >= m.end()), None)
+        if para is None:
+            raise GapcheckError(f"{where}: annotation is not followed by a paragraph")
+        req = requirements[rid]
+        if rid not in cache:
+            cache[rid] = {e.name: [_unit(prepared, idx, spans) for idx, spans in find(e.node, prepared, e.scope)]
+                          for e in req.elements}
+        inside = {name for name, units in cache[rid].items()
+                  if any(s < para.end and e > para.start for s, e in units)}
+        required = {e.name for e in req.elements if e.required}
+        if not inside:
+            got = "missing"
+        elif required <= inside:
+            got = "met"
+        else:
+            got = "partial"
+        yield Case(rid, expect or "match", got, _ok(expect or "match", got), where, text[para.start:para.end])
+
+
+def _unit(doc: Doc, idx: int, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    if spans:
+        return min(s for s, _ in spans), max(e for _, e in spans)
+    s = doc.document.sentences[idx]
+    return s.start, s.end
+
+
+def run(packs: Iterable[Pack], test_dirs: Iterable[Path] = ()) -> dict[str, Tally]:
+    """Run every example and every `*.test.md` in the packs' folders (and `test_dirs`)."""
+    packs = list(packs)
+    tallies: dict[str, Tally] = {}
+    requirements = {r.id: r for p in packs for r in p.requirements}
+    for req in requirements.values():
+        tally = tallies.setdefault(req.id, Tally())
+        for case in example_cases(req):
+            tally.add(case)
+    dirs: list[Path] = []
+    for p in packs:
+        for part in p.path.split(", "):
+            if Path(part) not in dirs:
+                dirs.append(Path(part))
+    dirs += [Path(d) for d in test_dirs]
+    for d in dirs:
+        for path in sorted(d.glob("*.test.md")):
+            for case in test_file_cases(path, requirements):
+                tallies.setdefault(case.requirement, Tally()).add(case)
+    return tallies

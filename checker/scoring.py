@@ -1,0 +1,113 @@
+"""Evidence -> status per requirement -> score per regime."""
+from __future__ import annotations
+
+from .matcher import Doc, Span, find
+from .model import SEVERITY_WEIGHT, STATUS_CREDIT, Evidence, Finding
+from .packs import Requirement
+
+MAX_EVIDENCE = 3
+MAX_QUOTE_SENTENCES = 3
+
+
+def _evidence(doc: Doc, anchor: int, spans: list[Span], element: str, scope: str = "sentence") -> Evidence:
+    """The passage that backs a match: the sentence for sentence-scoped matches; for wider scopes, the
+    sentences holding the matched words (at most MAX_QUOTE_SENTENCES of them, else the first)."""
+    d = doc.document
+    if scope != "sentence" and spans:
+        first = doc.sentence_at(min(s for s, _ in spans))
+        last = doc.sentence_at(max(s for s, _ in spans))
+        if last - first >= MAX_QUOTE_SENTENCES:
+            last = first
+    else:
+        first = last = anchor
+    start, end = d.sentences[first].start, d.sentences[last].end
+    highlights = tuple(sorted({sp for sp in spans if start <= sp[0] and sp[1] <= end}))
+    sec = d.sections[d.sentences[first].section]
+    return Evidence(
+        quote=d.text[start:end],
+        start=start,
+        end=end,
+        line=d.sentences[first].line,
+        section=sec.heading or None,
+        element=element,
+        highlights=highlights,
+    )
+
+
+def _join(labels: list[str]) -> str:
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _lines(evs: list[Evidence]) -> str:
+    lines = sorted({e.line for e in evs})
+    return ("line " if len(lines) == 1 else "lines ") + ", ".join(str(n) for n in lines)
+
+
+def assess(req: Requirement, doc: Doc) -> Finding:
+    base = dict(id=req.id, regime=req.regime, title=req.title, citation=req.citation,
+                severity=req.severity, remediation=req.remediation)
+    if req.when is not None:
+        applies, why = _condition(req, doc)
+        if not applies:
+            return Finding(status="not_applicable", explanation=why, **base)
+    found: dict[str, list[Evidence]] = {}
+    for el in req.elements:
+        hits = find(el.node, doc, el.scope)
+        if hits:
+            found[el.name] = [_evidence(doc, idx, spans, el.name, el.scope) for idx, spans in hits]
+    required = [e for e in req.elements if e.required]
+    have = [e for e in req.elements if e.name in found]
+    have_required = [e for e in required if e.name in found]
+    lacking = [e for e in required if e.name not in found]
+    if not have:
+        status = "missing"
+        where = f" {req.expected_in}" if req.expected_in else ""
+        explanation = f"Nothing in the policy states {_join([e.label for e in required])}.{where}".rstrip()
+    elif not lacking:
+        status = "met"
+        explanation = "The policy states " + _join(
+            [f"{e.label} ({_lines(found[e.name])})" for e in have_required]) + "."
+    else:
+        status = "partial"
+        explanation = ("The policy mentions " + _join([f"{e.label} ({_lines(found[e.name])})" for e in have])
+                       + ", but does not state " + _join([e.label for e in lacking]) + ".")
+    # evidence: the first passage of each element found (required first), then more, in document order
+    chosen: list[Evidence] = []
+    seen: set[tuple[int, int]] = set()
+    ordered = [e for e in req.elements if e.required] + [e for e in req.elements if not e.required]
+    for rnd in range(MAX_EVIDENCE):
+        for e in ordered:
+            evs = found.get(e.name, [])
+            if rnd < len(evs) and len(chosen) < MAX_EVIDENCE and (evs[rnd].start, evs[rnd].end) not in seen:
+                chosen.append(evs[rnd])
+                seen.add((evs[rnd].start, evs[rnd].end))
+    chosen.sort(key=lambda e: (e.start, e.end))
+    return Finding(status=status, explanation=explanation, evidence=tuple(chosen),
+                   elements=tuple((e.name, e.name in found) for e in req.elements), **base)
+
+
+def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
+    cond = req.when
+    assert cond is not None
+    if cond.unless is not None:
+        hits = find(cond.unless, doc, cond.scope)
+        if hits:
+            ev = _evidence(doc, hits[0][0], hits[0][1], "condition", cond.scope)
+            return False, f"Not applicable: the policy indicates that {cond.label} does not hold (line {ev.line})."
+    if cond.match is not None and not find(cond.match, doc, cond.scope):
+        return False, f"Not applicable: nothing in the policy indicates that {cond.label}."
+    return True, ""
+
+
+def score(findings: list[Finding] | tuple[Finding, ...]) -> float | None:
+    """0-100, weighted by severity; not_applicable findings do not count. None when nothing applies."""
+    total = got = 0.0
+    for f in findings:
+        if f.status == "not_applicable":
+            continue
+        w = SEVERITY_WEIGHT[f.severity]
+        total += w
+        got += w * STATUS_CREDIT[f.status]
+    return round(100.0 * got / total, 1) if total else None
