@@ -61,6 +61,7 @@ class Pack:
     version: str
     path: str
     requirements: tuple[Requirement, ...]
+    position: int = 100
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -256,7 +257,8 @@ def load_pack_dir(directory: Path, base_defs: dict[str, Node] | None = None) -> 
         if rid not in requirements:
             raise GapcheckError(f"{label}:{_line_for(lines, ('order', i))}: order names '{rid}', which no rule file defines")
     ordered = [requirements[r] for r in order] + [r for k, r in requirements.items() if k not in order]
-    return Pack(regime, meta["title"], meta["version"], _display(directory), tuple(ordered))
+    return Pack(regime, meta["title"], meta["version"], _display(directory), tuple(ordered),
+                meta.get("position", 100))
 
 
 def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> list[Requirement]:
@@ -354,7 +356,7 @@ def load_packs(extra_dirs: Iterable[str | Path] = (), regimes: Iterable[str] | N
         if unknown:
             raise GapcheckError(f"unknown regime '{unknown[0]}' (available: {', '.join(sorted(packs))}, all)")
         return tuple(packs[r] for r in wanted)
-    return tuple(packs.values())
+    return tuple(sorted(packs.values(), key=lambda p: (p.position, p.regime)))
 
 
 def _merge(base: Pack, extra: Pack) -> Pack:
@@ -365,4 +367,4 @@ def _merge(base: Pack, extra: Pack) -> Pack:
             order.append(r.id)
         reqs[r.id] = r
     return Pack(base.regime, base.title, f"{base.version}+{extra.version}", f"{base.path}, {extra.path}",
-                tuple(reqs[i] for i in order))
+                tuple(reqs[i] for i in order), base.position)

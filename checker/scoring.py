@@ -73,19 +73,25 @@ def assess(req: Requirement, doc: Doc) -> Finding:
         status = "partial"
         explanation = ("The policy mentions " + _join([f"{e.label} ({_lines(found[e.name])})" for e in have])
                        + ", but does not state " + _join([e.label for e in lacking]) + ".")
-    # evidence: the first passage of each element found (required first), then more, in document order
+    # evidence: the first passage of each element found (required first), then more, in document order;
+    # body sentences before bare headings, and no passage that overlaps one already chosen
     chosen: list[Evidence] = []
-    seen: set[tuple[int, int]] = set()
     ordered = [e for e in req.elements if e.required] + [e for e in req.elements if not e.required]
+    pools = {name: [ev for ev in evs if not _is_heading(doc, ev)] or evs for name, evs in found.items()}
     for rnd in range(MAX_EVIDENCE):
         for e in ordered:
-            evs = found.get(e.name, [])
-            if rnd < len(evs) and len(chosen) < MAX_EVIDENCE and (evs[rnd].start, evs[rnd].end) not in seen:
-                chosen.append(evs[rnd])
-                seen.add((evs[rnd].start, evs[rnd].end))
+            evs = pools.get(e.name, [])
+            if rnd < len(evs) and len(chosen) < MAX_EVIDENCE:
+                ev = evs[rnd]
+                if not any(ev.start < c.end and c.start < ev.end for c in chosen):
+                    chosen.append(ev)
     chosen.sort(key=lambda e: (e.start, e.end))
     return Finding(status=status, explanation=explanation, evidence=tuple(chosen),
                    elements=tuple((e.name, e.name in found) for e in req.elements), **base)
+
+
+def _is_heading(doc: Doc, ev: Evidence) -> bool:
+    return doc.document.sentences[doc.sentence_at(ev.start)].is_heading
 
 
 def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
