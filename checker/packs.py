@@ -162,8 +162,12 @@ def _validate(data: Any, lines: dict[tuple, int], label: str) -> None:
         err = jsonschema.exceptions.best_match(err.context)
     path = tuple(err.absolute_path)
     message = err.message
-    if err.validator == "additionalProperties":
-        message = message.replace("Additional properties are not allowed", "unknown key")
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        allowed = set(err.schema.get("properties", {}))
+        extra = [k for k in err.instance if k not in allowed]
+        if extra:
+            path = path + (extra[0],)
+            message = f"unknown key '{extra[0]}' (allowed: {', '.join(sorted(allowed))})"
     raise GapcheckError(f"{label}:{_line_for(lines, path)}: {_dotted(path)}: {message}")
 
 

@@ -38,23 +38,32 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
     titles = {p.regime: p.title for p in result.packs}
     for report in result.reports:
         d = report.document
-        out.append(_c(d.path, "1", colour))
+        out.append(_c(wrap(d.path, ""), "1", colour))
         out.append(wrap(f"{d.format}, {d.words:,} words, sha256 {d.sha256[:12]}", "  "))
         scores = [f"overall {_fmt(report.score_overall)}"] + [
             f"{r} {_fmt(s)}" for r, s in report.score_by_regime.items()]
-        out.append(wrap("score: " + " \u00b7 ".join(scores) if unicode else "score: " + " | ".join(scores), "  "))
+        out.append(wrap("score: " + " \u00b7 ".join(scores), "  "))
         for regime in report.regimes:
             findings = [f for f in report.findings if f.regime == regime]
             out.append("")
             title = titles.get(regime) or REGIME_TITLES.get(regime, regime.upper())
-            out.append(_c(f"{title} \u2014 score {_fmt(report.score_by_regime.get(regime))}" if unicode
-                          else f"{title} - score {_fmt(report.score_by_regime.get(regime))}", "1", colour))
+            out.append(_c(wrap(f"{title} \u2014 score {_fmt(report.score_by_regime.get(regime))}", ""), "1", colour))
             for f in findings:
                 out.extend(_finding(f, sym, colour, wrap, verbose))
         out.append("")
-        out.append(_summary(report.findings))
+        out.append(wrap(_summary(report.findings), ""))
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    text = "\n".join(out).rstrip("\n") + "\n"
+    return text if unicode else _ascii(text)
+
+
+_ASCII = str.maketrans({"\u2014": "-", "\u2013": "-", "\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'",
+                        "\u00b7": "|", "\u2026": "...", "\u00a0": " "})
+
+
+def _ascii(text: str) -> str:
+    """For a terminal that cannot show Unicode: typographic marks become ASCII, anything else '?'."""
+    return text.translate(_ASCII).encode("ascii", "replace").decode("ascii")
 
 
 def _fmt(score: float | None) -> str:
