@@ -69,6 +69,39 @@ def phrase_regex(phrase: str) -> str:
     return lead + out + tail
 
 
+_FIRST_TOKEN = re.compile(r"\w+")
+
+
+def phrase_keys(phrase: str) -> tuple[set[str], set[str]] | None:
+    """Index keys for a phrase: the lower-case word tokens it can start with (exact keys) and the prefixes a
+    wildcard first word allows. None when the phrase cannot start at a word token (then the whole text is
+    scanned)."""
+    words = phrase.split()
+    exact: set[str] = set()
+    prefixes: set[str] = set()
+    for w in words:
+        optional = w.endswith("?") and len(w) > 1
+        core = w[:-1] if optional else w
+        wild = core.endswith("*") and len(core) > 1
+        core = core[:-1] if wild else core
+        m = _FIRST_TOKEN.match(core)
+        if not m:
+            return None
+        first = m.group().lower()
+        if wild and m.end() == len(core):
+            prefixes.add(first)
+        else:
+            exact.add(first)
+            if "-" in core:
+                exact.add(re.sub(r"[\s-]+", "", core.lower()))
+                exact.add(re.sub(r"[\s-]+", "", core.lower()) + "s")
+            if m.end() == len(core) and core[-1:].isalpha() and len(core) >= 3:
+                exact.update({first + "s", first + "es"})
+        if not optional:
+            return exact, prefixes
+    return None  # every word optional
+
+
 def check_regex(source: str) -> None:
     if _NESTED_QUANTIFIER.search(source):
         raise PatternError(f"regex '{source}' has a nested quantifier (catastrophic backtracking); rewrite it")
@@ -87,23 +120,57 @@ class Doc:
         self.document = document
         self.text = document.norm
         self._hits: dict[int, tuple[list[int], list[Span]]] = {}
+        self._unit_hits: dict[tuple[int, Span], list[Span]] = {}
         self.sent_starts = [s.start for s in document.sentences]
-        self._word_starts: list[int] | None = None
+        self.word_starts: list[int] = []
+        self.vocab: dict[str, list[int]] = {}  # lower-case word token -> its start offsets
+        for m in _FIRST_TOKEN.finditer(self.text):
+            self.word_starts.append(m.start())
+            self.vocab.setdefault(m.group().lower(), []).append(m.start())
 
     def hits(self, leaf: "Leaf") -> tuple[list[int], list[Span]]:
         key = id(leaf)
         got = self._hits.get(key)
         if got is None:
-            spans = [(m.start(), m.end()) for m in leaf.regex.finditer(self.text) if m.end() > m.start()]
+            if leaf.groups is None:
+                spans = [(m.start(), m.end()) for m in leaf.regex.finditer(self.text) if m.end() > m.start()]
+            else:
+                spans = self._indexed_hits(leaf)
             got = ([s for s, _ in spans], spans)
             self._hits[key] = got
         return got
 
-    @property
-    def word_starts(self) -> list[int]:
-        if self._word_starts is None:
-            self._word_starts = [m.start() for m in re.finditer(r"\w+", self.text)]
-        return self._word_starts
+    def unit_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
+        """Hits of a leaf inside one unit. A regex that only vetoes or confirms candidates never needs the
+        whole text: it is run over the units asked about (memoised), which keeps many vetoes cheap."""
+        if leaf.groups is not None or id(leaf) in self._hits:
+            starts, spans = self.hits(leaf)
+            lo = bisect_left(starts, span[0])
+            hi = bisect_left(starts, span[1])
+            return [sp for sp in spans[lo:hi] if sp[1] <= span[1]]
+        key = (id(leaf), span)
+        got = self._unit_hits.get(key)
+        if got is None:
+            got = [(m.start(), m.end()) for m in leaf.regex.finditer(self.text, span[0], span[1]) if m.end() > m.start()]
+            self._unit_hits[key] = got
+        return got
+
+    def _indexed_hits(self, leaf: "Leaf") -> list[Span]:
+        """Try the leaf's phrases only where one of their first words occurs (the word index), not at every
+        character: the reason matching stays fast however many phrases a pack has."""
+        found: set[Span] = set()
+        text = self.text
+        for group_key, rx in leaf.groups.items():
+            kind, word = group_key
+            if kind == "=":
+                positions = self.vocab.get(word, ())
+            else:
+                positions = [p for w, ps in self.vocab.items() if w.startswith(word) for p in ps]
+            for pos in positions:
+                m = rx.match(text, pos)
+                if m and m.end() > pos:
+                    found.add((pos, m.end()))
+        return sorted(found)
 
     def word_index(self, offset: int) -> int:
         return bisect_right(self.word_starts, offset)
@@ -146,13 +213,11 @@ class Node:
 class Leaf(Node):
     regex: re.Pattern = None  # type: ignore[assignment]
     source: str = ""
+    # ("=", word) or ("^", prefix) -> the alternation of the phrases that can start there; None: scan the text
+    groups: dict[tuple[str, str], re.Pattern] | None = None
 
     def _eval(self, doc, span, anchor):
-        starts, spans = doc.hits(self)
-        lo = bisect_left(starts, span[0])
-        hi = bisect_left(starts, span[1])
-        found = [sp for sp in spans[lo:hi] if sp[1] <= span[1]]
-        return found or None
+        return doc.unit_hits(self, span) or None
 
     def positive_leaves(self):
         return [self]
@@ -252,6 +317,31 @@ class Heading(Node):
         return None
 
 
+def _alternation(regexes: list[str]) -> re.Pattern:
+    alts = sorted(set(regexes), key=lambda a: (-len(a), a))
+    return re.compile("|".join(f"(?:{a})" for a in alts), re.I)
+
+
+def _phrase_leaf(phrases: list[str]) -> Leaf:
+    regexes = [phrase_regex(p) for p in phrases]
+    groups: dict[tuple[str, str], list[str]] | None = {}
+    for p, rx in zip(phrases, regexes):
+        keys = phrase_keys(p)
+        if keys is None:
+            groups = None
+            break
+        exact, prefixes = keys
+        for k in exact:
+            groups.setdefault(("=", k), []).append(rx)
+        for k in prefixes:
+            groups.setdefault(("^", k), []).append(rx)
+    return Leaf(
+        regex=_alternation(regexes),
+        source=" | ".join(phrases),
+        groups=None if groups is None else {k: _alternation(v) for k, v in sorted(groups.items())},
+    )
+
+
 def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
     """Compile a YAML pattern tree (already schema-validated). Raises PatternError with a dotted path."""
     if isinstance(spec, str):
@@ -259,10 +349,9 @@ def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
     scope = spec.get("scope")
     try:
         if "phrase" in spec:
-            node: Node = Leaf(regex=re.compile(phrase_regex(spec["phrase"]), re.I), source=spec["phrase"])
+            node: Node = _phrase_leaf([spec["phrase"]])
         elif "terms" in spec:
-            alts = sorted((phrase_regex(t) for t in spec["terms"]), key=len, reverse=True)
-            node = Leaf(regex=re.compile("|".join(f"(?:{a})" for a in alts), re.I), source=" | ".join(spec["terms"]))
+            node = _phrase_leaf(list(spec["terms"]))
         elif "regex" in spec:
             check_regex(spec["regex"])
             node = Leaf(regex=re.compile(spec["regex"], re.I), source=spec["regex"])
