@@ -105,9 +105,13 @@ def test_file_cases(path: Path, requirements: dict[str, Requirement]) -> Iterabl
             expect = "no_match"
         elif expect not in (None, "met", "partial"):
             raise GapcheckError(f"{where}: expected 'met' or 'partial' after the id, got '{expect}'")
-        para = next((p for p in doc.paragraphs if p.start >= m.end()), None)
-        if para is None:
+        # the annotated passage: from the first sentence after the comment to the end of its paragraph (a list
+        # item after a lead-in belongs to the lead-in's paragraph, which starts before the comment)
+        first = next((s for s in doc.sentences if s.start >= m.end() and not s.is_heading), None)
+        if first is None:
             raise GapcheckError(f"{where}: annotation is not followed by a paragraph")
+        whole = doc.paragraphs[first.paragraph]
+        para = type(whole)(whole.index, first.start, whole.end, whole.section)
         req = requirements[rid]
         if rid not in cache:
             cache[rid] = {e.name: [_unit(prepared, idx, spans) for idx, spans in find(e.node, prepared, e.scope)]
