@@ -25,8 +25,16 @@ _WORD_BEFORE = re.compile(r"([\w.]+)$")
 _WORD = re.compile(r"\S+")
 
 
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+
+
 def normalise(text: str) -> str:
     return text.translate(_NORMALISE)
+
+
+def _blank_comments(norm: str) -> str:
+    """HTML comments are not policy text: blank them (same length) so no pattern sees a drafting note."""
+    return _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), norm)
 
 
 def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -118,5 +126,5 @@ def segment(text: str, blocks: list[Block], path: str, fmt: str) -> Document:
         paragraphs=para_objs,
         sentences=tuple(sentences),
         line_starts=tuple(line_starts),
-        norm=normalise(text),
+        norm=_blank_comments(normalise(text)) if fmt == "markdown" else normalise(text),
     )

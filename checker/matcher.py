@@ -16,14 +16,12 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from .document import normalise
 from .model import Document
 
 Span = tuple[int, int]
 SCOPES = ("sentence", "paragraph", "section", "document")
 
-# an unbounded quantifier over a group that holds a quantifier, such as (a+)+ or (\w*\s?)*, can backtrack
-# catastrophically; a bounded repeat such as (?:\w+\s+){0,3} cannot. Backreferences are not needed.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[*+}](?:[^()\\]|\\.)*\)(?:[*+]|\{\d*,\})")
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")
 
 
@@ -37,7 +35,7 @@ def phrase_regex(phrase: str) -> str:
     `word*` matches any ending (delet* -> delete, deletion); `word?` makes the word optional; plain words
     also match simple plural and possessive endings (right -> rights, user -> user's).
     """
-    words = phrase.split()
+    words = normalise(phrase).split()
     if not words:
         raise PatternError("empty phrase")
     parts: list[tuple[str, bool]] = []
@@ -76,7 +74,7 @@ def phrase_keys(phrase: str) -> tuple[set[str], set[str]] | None:
     """Index keys for a phrase: the lower-case word tokens it can start with (exact keys) and the prefixes a
     wildcard first word allows. None when the phrase cannot start at a word token (then the whole text is
     scanned)."""
-    words = phrase.split()
+    words = normalise(phrase).split()
     exact: set[str] = set()
     prefixes: set[str] = set()
     for w in words:
@@ -90,6 +88,9 @@ def phrase_keys(phrase: str) -> tuple[set[str], set[str]] | None:
         first = m.group().lower()
         if wild and m.end() == len(core):
             prefixes.add(first)
+        elif wild and "-" in core:  # e-mail* -> "e mail...", "e-mailing", "emailing"
+            exact.add(first)
+            prefixes.add(re.sub(r"[\s-]+", "", core.lower()))
         else:
             exact.add(first)
             if "-" in core:
@@ -102,8 +103,39 @@ def phrase_keys(phrase: str) -> tuple[set[str], set[str]] | None:
     return None  # every word optional
 
 
+def _unbounded_repeat_nesting(parsed, inside_unbounded: bool = False) -> bool:
+    """True when an unbounded repeat (*, +, {n,}) encloses another repeat of something that can vary in
+    length: the shape of (a+)+ and ((a+)b?)+ at any depth, which backtracks exponentially on a near miss."""
+    from re import _constants as c  # noqa: PLC0415 - the stdlib's own regex parse tree
+
+    for op, av in parsed:
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            lo, hi, sub = av
+            unbounded = hi == c.MAXREPEAT
+            if inside_unbounded and lo != hi:
+                return True
+            if _unbounded_repeat_nesting(sub, inside_unbounded or unbounded):
+                return True
+        elif op == c.SUBPATTERN:
+            if _unbounded_repeat_nesting(av[-1], inside_unbounded):
+                return True
+        elif op == c.BRANCH:
+            if any(_unbounded_repeat_nesting(b, inside_unbounded) for b in av[1]):
+                return True
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            if _unbounded_repeat_nesting(av[1], inside_unbounded):
+                return True
+    return False
+
+
 def check_regex(source: str) -> None:
-    if _NESTED_QUANTIFIER.search(source):
+    from re import _parser  # noqa: PLC0415
+
+    try:
+        tree = _parser.parse(source, re.I)
+    except re.error as e:
+        raise PatternError(f"bad regex '{source}': {e}") from None
+    if _unbounded_repeat_nesting(tree):
         raise PatternError(f"regex '{source}' has a nested quantifier (catastrophic backtracking); rewrite it")
     if _BACKREF.search(source):
         raise PatternError(f"regex '{source}' uses a backreference, which is not allowed")
@@ -170,7 +202,13 @@ class Doc:
                 m = rx.match(text, pos)
                 if m and m.end() > pos:
                     found.add((pos, m.end()))
-        return sorted(found)
+        # like a left-to-right scan: a hit inside a longer, earlier-starting hit is not a hit of its own
+        out: list[Span] = []
+        for sp in sorted(found, key=lambda x: (x[0], -x[1])):
+            if out and sp[1] <= out[-1][1]:
+                continue
+            out.append(sp)
+        return out
 
     def word_index(self, offset: int) -> int:
         return bisect_right(self.word_starts, offset)
@@ -204,9 +242,10 @@ class Node:
     def _eval(self, doc: Doc, span: Span, anchor: int) -> list[Span] | None:  # pragma: no cover
         raise NotImplementedError
 
-    def positive_leaves(self) -> list["Leaf"]:
-        """Leaves whose hits can make this node match (candidate generation)."""
-        return []
+    def positive_leaves(self) -> list["Leaf"] | None:
+        """Leaves whose hits can make this node match (candidate generation): a sentence without a hit of
+        one of them cannot match. None when no such set can be given (then every sentence is a candidate)."""
+        return None
 
 
 @dataclass(eq=False)
@@ -220,7 +259,7 @@ class Leaf(Node):
         return doc.unit_hits(self, span) or None
 
     def positive_leaves(self):
-        return [self]
+        return [self] if self.scope in (None, "sentence") else None
 
 
 @dataclass(eq=False)
@@ -236,7 +275,15 @@ class Any(Node):
         return out
 
     def positive_leaves(self):
-        return [leaf for c in self.children for leaf in c.positive_leaves()]
+        if self.scope not in (None, "sentence"):
+            return None
+        out: list[Leaf] = []
+        for c in self.children:
+            leaves = c.positive_leaves()
+            if leaves is None:
+                return None
+            out += leaves
+        return out
 
 
 @dataclass(eq=False)
@@ -253,12 +300,15 @@ class All(Node):
         return out
 
     def positive_leaves(self):
-        # any one positive child is enough to propose a candidate: pick the rarest later; all are valid
+        # every child must match, so the leaves of any one child evaluated over the sentence itself are enough
+        if self.scope not in (None, "sentence"):
+            return None
         for c in self.children:
-            leaves = c.positive_leaves()
-            if leaves:
-                return leaves
-        return []
+            if c.scope in (None, "sentence"):
+                leaves = c.positive_leaves()
+                if leaves is not None:
+                    return leaves
+        return None
 
 
 @dataclass(eq=False)
@@ -286,7 +336,9 @@ class Near(Node):
         return best or None
 
     def positive_leaves(self):
-        return self.children[0].positive_leaves() if self.children else []
+        if self.scope not in (None, "sentence") or not self.children:
+            return None
+        return self.children[0].positive_leaves() if self.children[0].scope in (None, "sentence") else None
 
 
 @dataclass(eq=False)
@@ -353,8 +405,9 @@ def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
         elif "terms" in spec:
             node = _phrase_leaf(list(spec["terms"]))
         elif "regex" in spec:
-            check_regex(spec["regex"])
-            node = Leaf(regex=re.compile(spec["regex"], re.I), source=spec["regex"])
+            source = normalise(spec["regex"])
+            check_regex(source)
+            node = Leaf(regex=re.compile(source, re.I), source=spec["regex"])
         elif "any" in spec:
             node = Any(children=[compile_pattern(c, defs, f"{path}.any[{i}]") for i, c in enumerate(spec["any"])])
         elif "all" in spec:
@@ -387,8 +440,11 @@ def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
 
 def candidates(node: Node, doc: Doc) -> list[int]:
     """Sentence indexes where `node` could match, from the hits of its positive leaves."""
+    leaves = node.positive_leaves()
+    if leaves is None:
+        return list(range(len(doc.document.sentences)))
     found: set[int] = set()
-    for leaf in node.positive_leaves():
+    for leaf in leaves:
         for s in doc.hits(leaf)[0]:
             found.add(doc.sentence_at(s))
     return sorted(found)

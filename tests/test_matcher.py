@@ -351,35 +351,22 @@ def test_evidence_prefers_body_sentences_over_headings(tmp_path):
 # ---------------------------------------------------------------- known bugs
 
 
-@pytest.mark.xfail(strict=True, reason="All.positive_leaves proposes candidates only from the first child; when "
-                                       "that child is scope-widened, the sentence holding the other child's hit "
-                                       "is never tried, so the result depends on the order of `all` children")
 def test_all_is_order_independent_with_a_widened_first_child():
     spec = {"all": [{"phrase": "right", "scope": "paragraph"}, "erasure"]}
     assert matches(spec, "You have several rights. One of them is erasure.") == ["One of them is erasure."]
 
 
-@pytest.mark.xfail(strict=True, reason="leaves run over the whole text including HTML comments, and section/"
-                                       "document scope evaluates a raw offset range, so text inside a skipped "
-                                       "<!-- comment --> satisfies a widened pattern")
 def test_html_comment_text_does_not_satisfy_a_section_scoped_pattern():
     spec = {"all": ["sell", {"phrase": "opt out", "scope": "section"}]}
     text = "# Sale\n\nWe sell data.\n\n<!-- TODO: explain how to opt out -->\n\n# Other\n\nText.\n"
     assert matches(spec, text) == []
 
 
-@pytest.mark.xfail(strict=True, reason="phrase_regex does not normalise the pattern, but the document text is "
-                                       "normalised (\u2019 -> '), so a phrase written with a curly apostrophe "
-                                       "can never match")
 def test_curly_apostrophe_in_a_phrase_matches():
     assert matches("children\u2019s privacy", "Read our children's privacy notice.") == [
         "Read our children's privacy notice."]
 
 
-@pytest.mark.xfail(strict=True, reason="since the word-index lookup (c0033b1) every word start is tried on its own, "
-                                       "so a shorter alternative inside a longer match ('data' inside 'personal "
-                                       "data', or 'your? data') is reported as a second, overlapping hit; "
-                                       "finditer gave leftmost-longest, non-overlapping hits")
 @pytest.mark.parametrize("spec, text, hit", [
     ({"terms": ["data", "personal data"]}, "We keep personal data.", "personal data"),
     ("your? data", "We keep your data.", "your data"),
@@ -388,10 +375,6 @@ def test_hits_do_not_overlap(spec, text, hit):
     assert matched_words(spec, text) == [[hit]]
 
 
-@pytest.mark.xfail(strict=True, reason="phrase_keys indexes a hyphenated wildcard word ('e-mail*') under its first "
-                                       "part and the joined word (+s) only, so the joined spelling with another "
-                                       "ending ('emailing', 'reidentify') is never tried, though the phrase regex "
-                                       "matches it (regression in c0033b1)")
 @pytest.mark.parametrize("phrase, word", [("e-mail*", "emailing"), ("re-identif*", "reidentify")])
 def test_hyphenated_wildcard_matches_the_joined_spelling(phrase, word):
     assert matched_words(phrase, f"We may {word} you.") == [[word]]

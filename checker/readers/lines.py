@@ -12,7 +12,7 @@ from ..model import Block
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 _ATX = re.compile(r"^( {0,3})(#{1,6})[ \t]+(.*?)[ \t#]*$")
-_UNDERLINE = re.compile(r"^[ \t]*([=\-~^*#\"+`'])\1{2,}[ \t]*$")
+_UNDERLINE = re.compile(r"^[ \t]*([=\-~^*#\"+'])\1{2,}[ \t]*$")
 _ITEM = re.compile(r"^([ \t]*)(?:[-*+\u2022\u25cf\u25aa\u2013]|\d{1,3}[.)]|[a-zA-Z][.)]|\((?:[a-zA-Z]|[ivxIVX]{1,4}|\d{1,3})\))[ \t]+(?=\S)")
 _NUMBERED_HEADING = re.compile(r"^[ \t]*((?:\d{1,2}\.)*\d{1,2})\.?[ \t]+(?=[A-Z\u00C0-\u024F])(.{1,90})$")
 _BOLD_LINE = re.compile(r"^[ \t]*(\*\*|__)(?=\S)(.{1,120}?)(?<=\S)\1[ \t]*:?[ \t]*$")
@@ -55,6 +55,10 @@ def parse_lines(text: str, markdown: bool) -> list[Block]:
     base_level = 0  # level of the last explicit (Markdown/underlined) heading
     in_comment = False
     in_fence = False
+    adornments: dict[tuple[str, bool], int] = {}  # reST: a title style's level is the order it first appears
+
+    def adornment_level(char: str, overline: bool) -> int:
+        return adornments.setdefault((char, overline), len(adornments) + 1)
 
     def flush() -> None:
         nonlocal para, para_kind
@@ -85,6 +89,18 @@ def parse_lines(text: str, markdown: bool) -> list[Block]:
             flush()
             in_comment = "-->" not in stripped
             continue
+        # reStructuredText title with an overline: ~~~~ / Title / ~~~~ (not a code fence)
+        if _UNDERLINE.match(line) and i + 1 < len(lines) and not para:
+            title = lines[i][1].rstrip("\r\n")
+            under = lines[i + 1][1].rstrip("\r\n")
+            if title.strip() and _UNDERLINE.match(under) and under.strip()[0] == stripped[0] and len(title.strip()) <= 120:
+                flush()
+                toff = lines[i][0]
+                level = adornment_level(stripped[0], True)
+                heading(toff, toff + len(title), level)
+                base_level = level
+                i += 2
+                continue
         if markdown and _FENCE.match(line):
             flush()
             in_fence = not in_fence
@@ -101,8 +117,7 @@ def parse_lines(text: str, markdown: bool) -> list[Block]:
         if i < len(lines) and not para:
             nxt = lines[i][1].rstrip("\r\n")
             if _UNDERLINE.match(nxt) and len(stripped) <= 120 and not _ITEM.match(line):
-                ch = nxt.strip()[0]
-                level = 1 if ch in "=#*" else 2 if ch in "-" else 3
+                level = adornment_level(nxt.strip()[0], False)
                 heading(off, end, level)
                 base_level = level
                 i += 1
@@ -134,7 +149,9 @@ def parse_lines(text: str, markdown: bool) -> list[Block]:
                 flush()
                 heading(off + m.start(2), off + m.end(2), base_level + 1)
                 continue
-        if not para or para_kind == "item" or _ITEM.match(line):
+        # "1. Name" straight after "We collect:" or after another item is a list item, not a clause heading
+        in_list = para_kind == "item" or bool(para and text[para[0]:para[1]].rstrip("*_ ").endswith(":"))
+        if (not para or para_kind == "item" or _ITEM.match(line)) and not (in_list and _ITEM.match(line)):
             if _is_numbered_heading(line):
                 flush()
                 depth = _NUMBERED_HEADING.match(line).group(1).count(".")
