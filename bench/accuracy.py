@@ -45,6 +45,7 @@ def main() -> int:
                             f"(labelled: {', '.join(ev.skipped_ids)}).\n")
             continue
         figures[key] = as_dict(ev)
+        figures[key]["corpus"] = f"shared/corpus/{labels}"  # stable whatever --corpus was
         lines = [f"### `{key}/` — {description}", "",
                  f"Command: `gapcheck eval ../shared/corpus/{labels} ../shared/corpus/{policies}`", "",
                  render_markdown(ev)]
