@@ -77,7 +77,10 @@ def assess(req: Requirement, doc: Doc) -> Finding:
     # body sentences before bare headings, and no passage that overlaps one already chosen
     chosen: list[Evidence] = []
     ordered = [e for e in req.elements if e.required] + [e for e in req.elements if not e.required]
-    pools = {name: [ev for ev in evs if not _is_heading(doc, ev)] or evs for name, evs in found.items()}
+    # strongest first: the passage where more of the pattern's words matched, then document order
+    pools = {name: sorted([ev for ev in evs if not _is_heading(doc, ev)] or evs,
+                          key=lambda ev: (-len(ev.highlights), ev.start))
+             for name, evs in found.items()}
     for rnd in range(MAX_EVIDENCE):
         for e in ordered:
             evs = pools.get(e.name, [])
