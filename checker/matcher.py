@@ -192,12 +192,15 @@ class Doc:
         character: the reason matching stays fast however many phrases a pack has."""
         found: set[Span] = set()
         text = self.text
-        for group_key, rx in leaf.groups.items():
+        for group_key in leaf.groups:
             kind, word = group_key
             if kind == "=":
                 positions = self.vocab.get(word, ())
             else:
                 positions = [p for w, ps in self.vocab.items() if w.startswith(word) for p in ps]
+            if not positions:
+                continue
+            rx = leaf.group_regex(group_key)
             for pos in positions:
                 m = rx.match(text, pos)
                 if m and m.end() > pos:
@@ -250,10 +253,27 @@ class Node:
 
 @dataclass(eq=False)
 class Leaf(Node):
-    regex: re.Pattern = None  # type: ignore[assignment]
+    """A phrase list or a regex. Regexes are compiled on first use, so loading many packs stays cheap and
+    a document only pays for the words it contains."""
+
+    pattern: str = ""  # the whole leaf as one regex (used when there is no index)
     source: str = ""
-    # ("=", word) or ("^", prefix) -> the alternation of the phrases that can start there; None: scan the text
-    groups: dict[tuple[str, str], re.Pattern] | None = None
+    # ("=", word) or ("^", prefix) -> regex of the phrases that can start there; None: scan the text
+    groups: dict[tuple[str, str], str] | None = None
+    _compiled: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def regex(self) -> re.Pattern:
+        rx = self._compiled.get(None)
+        if rx is None:
+            rx = self._compiled[None] = re.compile(self.pattern, re.I)
+        return rx
+
+    def group_regex(self, key: tuple[str, str]) -> re.Pattern:
+        rx = self._compiled.get(key)
+        if rx is None:
+            rx = self._compiled[key] = re.compile(self.groups[key], re.I)  # type: ignore[index]
+        return rx
 
     def _eval(self, doc, span, anchor):
         return doc.unit_hits(self, span) or None
@@ -369,9 +389,9 @@ class Heading(Node):
         return None
 
 
-def _alternation(regexes: list[str]) -> re.Pattern:
+def _alternation(regexes: list[str]) -> str:
     alts = sorted(set(regexes), key=lambda a: (-len(a), a))
-    return re.compile("|".join(f"(?:{a})" for a in alts), re.I)
+    return "|".join(f"(?:{a})" for a in alts)
 
 
 def _phrase_leaf(phrases: list[str]) -> Leaf:
@@ -388,7 +408,7 @@ def _phrase_leaf(phrases: list[str]) -> Leaf:
         for k in prefixes:
             groups.setdefault(("^", k), []).append(rx)
     return Leaf(
-        regex=_alternation(regexes),
+        pattern=_alternation(regexes),
         source=" | ".join(phrases),
         groups=None if groups is None else {k: _alternation(v) for k, v in sorted(groups.items())},
     )
@@ -407,7 +427,7 @@ def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
         elif "regex" in spec:
             source = normalise(spec["regex"])
             check_regex(source)
-            node = Leaf(regex=re.compile(source, re.I), source=spec["regex"])
+            node = Leaf(pattern=source, source=spec["regex"])
         elif "any" in spec:
             node = Any(children=[compile_pattern(c, defs, f"{path}.any[{i}]") for i, c in enumerate(spec["any"])])
         elif "all" in spec:

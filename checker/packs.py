@@ -67,8 +67,8 @@ class Pack:
 # ---------------------------------------------------------------- YAML with line numbers
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
+    """Safe loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -87,7 +87,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 # dates stay strings: rule files have no use for datetime objects and JSON Schema cannot validate them
 _Loader.yaml_implicit_resolvers = {
     k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for k, v in _Loader.yaml_implicit_resolvers.items()
 }
 
 
@@ -116,9 +116,10 @@ def load_yaml(path: Path, label: str) -> tuple[Any, dict[tuple, int]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise GapcheckError(f"{label}: not valid UTF-8 at byte {e.start}") from None
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()  # one parse: the node tree gives the lines, then the data
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
@@ -126,6 +127,8 @@ def load_yaml(path: Path, label: str) -> tuple[Any, dict[tuple, int]]:
         raise GapcheckError(f"{label}:{line}: YAML error: {problem}") from None
     except yaml.YAMLError as e:
         raise GapcheckError(f"{label}: YAML error: {e}") from None
+    finally:
+        loader.dispose()
     return data, (_line_map(node) if node is not None else {})
 
 
