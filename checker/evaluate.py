@@ -1,8 +1,10 @@
 """Accuracy against a labelled corpus (the ../shared/corpus format), at policy level.
 
-Binary view: a label of met/partial means the policy addresses the requirement; missing means a gap.
-gapcheck "flags" a gap when it reports `missing` (not_applicable is not a flag). Per requirement id we count
-accuracy and the precision/recall of the missing flags; the exact three-way agreement is shown too.
+Binary view: a label of met/partial means the policy addresses the requirement; missing means it does not.
+gapcheck says the policy does not address it when it reports `missing`, or `not_applicable` (a conditional
+requirement whose condition the text does not show: the text is silent, as the label says). Per requirement
+id we count accuracy and the precision/recall of these "not addressed" calls; the exact three-way agreement
+(not_applicable agreeing with missing) is shown too.
 """
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ class Disagreement:
     evidence: str
 
 
+def not_addressed(status: str) -> bool:
+    return status in ("missing", "not_applicable")
+
+
 @dataclass
 class IdStats:
     n: int = 0
@@ -38,10 +44,10 @@ class IdStats:
 
     def add(self, label: str, status: str) -> None:
         gold_gap = label == "missing"
-        flagged = status == "missing"
+        flagged = not_addressed(status)
         self.n += 1
         self.correct += gold_gap == flagged
-        self.exact += label == status
+        self.exact += label == ("missing" if status == "not_applicable" else status)
         if flagged and gold_gap:
             self.tp += 1
         elif flagged:
@@ -111,7 +117,7 @@ def evaluate(labels_path: str | Path, policy_dir: str | Path, packs: Sequence[Pa
             entry = labels[rid]
             label, f = entry["label"], findings[rid]
             by_id.setdefault(rid, IdStats()).add(label, f.status)
-            if (label == "missing") != (f.status == "missing"):
+            if (label == "missing") != not_addressed(f.status):
                 disagreements.append(Disagreement(
                     name, rid, label, f.status, str(entry.get("quote", "")), f.explanation,
                     f.evidence[0].quote if f.evidence else "",
