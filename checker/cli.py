@@ -32,6 +32,13 @@ class _DefaultGroup(click.Group):
             args = ["check"]
         return super().parse_args(ctx, args)
 
+    def format_help(self, ctx, formatter):
+        super().format_help(ctx, formatter)
+        check_cmd = self.commands["check"]
+        with formatter.section("Options for checking (gapcheck POLICY... [options])"):
+            formatter.write_dl([p.get_help_record(ctx) for p in check_cmd.get_params(ctx)
+                                if isinstance(p, click.Option) and p.get_help_record(ctx) and "--help" not in p.opts])
+
 
 def _write_atomic(path: str, content: str) -> None:
     target = Path(path)
@@ -194,7 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(e.ctx.get_help())
         code = 0
     except click.UsageError as e:
-        hint = f" (see 'gapcheck {e.ctx.command_path.split(' ', 1)[1] + ' ' if e.ctx and ' ' in e.ctx.command_path else ''}--help')"
+        sub = e.ctx.command_path.split(" ", 1)[1] if e.ctx and " " in e.ctx.command_path else ""
+        hint = f" (see 'gapcheck {sub + ' ' if sub and sub != 'check' else ''}--help')"
         click.echo(f"gapcheck: error: {e.format_message()}{hint}", err=True)
         code = EXIT_ERROR
     except GapcheckError as e:
