@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from checker import load_packs  # noqa: E402
-from checker.evaluate import as_dict, evaluate, render_markdown  # noqa: E402
+from checker.evaluate import IdStats, as_dict, evaluate, render_markdown  # noqa: E402
 
 CORPORA = [
     ("policies", "labels.yaml", "policies", "6 real policies labelled for this project (LABELLING.md), all ids"),
@@ -36,6 +36,7 @@ def main() -> int:
     packs = load_packs()
     sections = []
     figures = {}
+    combined: dict[str, IdStats] = {}
     for key, labels, policies, description in CORPORA:
         if not (corpus / labels).is_file():
             continue
@@ -44,6 +45,8 @@ def main() -> int:
             sections.append(f"### `{key}/` — {description}\n\nNo requirement checked yet has labels here "
                             f"(labelled: {', '.join(ev.skipped_ids)}).\n")
             continue
+        for rid, stats in ev.by_id.items():
+            combined.setdefault(rid, IdStats()).merge(stats)
         figures[key] = as_dict(ev)
         figures[key]["corpus"] = f"shared/corpus/{labels}"  # stable whatever --corpus was
         lines = [f"### `{key}/` — {description}", "",
@@ -62,6 +65,21 @@ def main() -> int:
         else:
             lines.append("No disagreements.\n")
         sections.append("\n".join(lines))
+    summary = ["## Summary by regime (all corpora together)", "",
+               "| regime | requirements measured | n | accuracy | gap precision | gap recall | lowest requirement |",
+               "|---|---|---|---|---|---|---|"]
+    for pack in packs:
+        ids = [r.id for r in pack.requirements if r.id in combined]
+        if not ids:
+            continue
+        total = IdStats()
+        for rid in ids:
+            total.merge(combined[rid])
+        low = min(ids, key=lambda r: combined[r].accuracy)
+        f = lambda x: "—" if x is None else f"{x:.3f}"  # noqa: E731
+        summary.append(f"| {pack.regime} | {len(ids)} | {total.n} | {f(total.accuracy)} | {f(total.precision)} | "
+                       f"{f(total.recall)} | {low} {f(combined[low].accuracy)} |")
+    sections = ["\n".join(summary) + "\n", "## Figures by corpus\n"] + sections
     notes = ROOT / "docs" / "label-disputes.md"
     doc = "\n".join([
         "# Accuracy",
@@ -72,8 +90,6 @@ def main() -> int:
         "that were right / flags on a policy labelled met or partial / gaps it did not flag; *gap precision/recall*:",
         "of those flags. A `not_applicable` status (a conditional requirement whose condition the text does not show)",
         "counts with `missing`: both say the text does not address the requirement, which is what a `missing` label says.",
-        "",
-        "## Figures",
         "",
         *sections,
         notes.read_text(encoding="utf-8") if notes.is_file() else "",
