@@ -154,6 +154,11 @@ class Doc:
         self._hits: dict[int, tuple[list[int], list[Span]]] = {}
         self._unit_hits: dict[tuple[int, Span], list[Span]] = {}
         self.sent_starts = [s.start for s in document.sentences]
+        # a lone top-level heading at the start is the document's title ("Privacy Policy"): it encloses every
+        # section, so it gives no section its context
+        heads = document.sections[1:]
+        top = min((h.level for h in heads), default=0)
+        self.title_section = 1 if heads and heads[0].level == top and sum(h.level == top for h in heads) == 1 else None
         self.word_starts: list[int] = []
         self.vocab: dict[str, list[int]] = {}  # lower-case word token -> its start offsets
         for m in _FIRST_TOKEN.finditer(self.text):
@@ -165,7 +170,9 @@ class Doc:
         got = self._hits.get(key)
         if got is None:
             if leaf.groups is None:
-                spans = [(m.start(), m.end()) for m in leaf.regex.finditer(self.text) if m.end() > m.start()]
+                # sentence by sentence, as the units see it: a match never spans two sentences, and `^`/`$`
+                # anchor at sentence (and line) boundaries
+                spans = [sp for s in self.document.sentences for sp in self._regex_hits(leaf, (s.start, s.end))]
             else:
                 spans = self._indexed_hits(leaf)
             got = ([s for s, _ in spans], spans)
@@ -183,9 +190,12 @@ class Doc:
         key = (id(leaf), span)
         got = self._unit_hits.get(key)
         if got is None:
-            got = [(m.start(), m.end()) for m in leaf.regex.finditer(self.text, span[0], span[1]) if m.end() > m.start()]
-            self._unit_hits[key] = got
+            got = self._unit_hits[key] = self._regex_hits(leaf, span)
         return got
+
+    def _regex_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
+        s = span[0]
+        return [(s + m.start(), s + m.end()) for m in leaf.regex.finditer(self.text[s:span[1]]) if m.end() > m.start()]
 
     def _indexed_hits(self, leaf: "Leaf") -> list[Span]:
         """Try the leaf's phrases only where one of their first words occurs (the word index), not at every
@@ -266,7 +276,7 @@ class Leaf(Node):
     def regex(self) -> re.Pattern:
         rx = self._compiled.get(None)
         if rx is None:
-            rx = self._compiled[None] = re.compile(self.pattern, re.I)
+            rx = self._compiled[None] = re.compile(self.pattern, re.I | re.M)
         return rx
 
     def group_regex(self, key: tuple[str, str]) -> re.Pattern:
@@ -378,7 +388,7 @@ class Heading(Node):
     def _eval(self, doc, span, anchor):
         d = doc.document
         sec_idx = d.sentences[anchor].section
-        while sec_idx is not None and sec_idx > 0:
+        while sec_idx is not None and sec_idx > 0 and sec_idx != doc.title_section:
             sec = d.sections[sec_idx]
             hstart = sec.start
             hend = doc.text.find("\n", hstart)

@@ -104,7 +104,9 @@ def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
         hits = find(cond.unless, doc, cond.scope)
         if hits:
             ev = _evidence(doc, hits[0][0], hits[0][1], "condition", cond.scope)
-            return False, f"Not applicable: the policy indicates that {cond.label} does not hold (line {ev.line})."
+            quote = " ".join(ev.quote.split())
+            quote = quote if len(quote) <= 160 else quote[:159].rstrip() + "\u2026"
+            return False, f"Not applicable: the policy rules out that {cond.label} (line {ev.line}: \u201c{quote}\u201d)."
     if cond.match is not None and not find(cond.match, doc, cond.scope):
         return False, f"Not applicable: nothing in the policy indicates that {cond.label}."
     return True, ""

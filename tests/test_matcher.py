@@ -272,8 +272,8 @@ def test_when_unless_present_is_not_applicable(tmp_path):
     packs = write_pack(tmp_path, [SALE])
     f = finding(packs, "# Policy\n\nWe collect data.\n\nWe do not sell personal data.\n")
     assert f.status == "not_applicable"
-    assert f.explanation.startswith("Not applicable: the policy indicates that personal data is sold does not hold")
-    assert f.explanation.endswith("(line 5).")
+    assert f.explanation == ("Not applicable: the policy rules out that personal data is sold "
+                             "(line 5: \u201cWe do not sell personal data.\u201d).")
 
 
 def test_when_unless_absent_is_assessed(tmp_path):

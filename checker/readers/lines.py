@@ -13,7 +13,7 @@ from ..model import Block
 _LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 _ATX = re.compile(r"^( {0,3})(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _UNDERLINE = re.compile(r"^[ \t]*([=\-~^*#\"+'])\1{2,}[ \t]*$")
-_ITEM = re.compile(r"^([ \t]*)(?:[-*+\u2022\u25cf\u25aa\u2013]|\d{1,3}[.)]|[a-zA-Z][.)]|\((?:[a-zA-Z]|[ivxIVX]{1,4}|\d{1,3})\))[ \t]+(?=\S)")
+_ITEM = re.compile(r"^([ \t]*)(?:[-*+\u2022\u25cf\u25aa\u2013\u00b7\u25e6\u25ba\u2023\u2043\u2219\u27a2\u25a0\u25a1\u2714\u2713]|\d{1,3}[.)]|[a-zA-Z][.)]|\((?:[a-zA-Z]|[ivxIVX]{1,4}|\d{1,3})\))[ \t]+(?=\S)")
 _NUMBERED_HEADING = re.compile(r"^[ \t]*((?:\d{1,2}\.)*\d{1,2})\.?[ \t]+(?=[A-Z\u00C0-\u024F])(.{1,90})$")
 _BOLD_LINE = re.compile(r"^[ \t]*(\*\*|__)(?=\S)(.{1,120}?)(?<=\S)\1[ \t]*:?[ \t]*$")
 _TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
