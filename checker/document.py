@@ -18,10 +18,12 @@ _NORMALISE = str.maketrans({
 
 _ABBREVIATIONS = frozenset(
     "e.g i.e etc inc ltd llc co corp no nos art arts sec secs para paras mr mrs ms dr st vs cf approx incl "
-    "u.s u.k e.u eea jan feb mar apr jun jul aug sep sept oct nov dec fig ca cal civ reg regs seq et al p pp".split()
+    "u.s u.k e.u eea jan feb mar apr jun jul aug sep sept oct nov dec fig ca cal civ reg regs seq et al p pp "
+    "attn dept tel ph fax ext approx est corp bldg ste blvd ave rd st mt ft govt intl".split()
 )
 _SENT_END = re.compile(r"[.!?]+[\"')\]\u201d\u2019*_]*(?=\s+[\"'(\[\u201c\u2018*_]*[A-Z0-9\u00C0-\u024F])")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_INITIALS = re.compile(r"^(?:[a-z]\.)+[a-z]$")  # "A.D.", "J.R.R." before a name
 _WORD = re.compile(r"\S+")
 
 
@@ -46,7 +48,7 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         if text[start + m.start()] == ".":
             w = _WORD_BEFORE.search(text, pos, start + m.start())
             word = w.group(1).lower().rstrip(".") if w else ""
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or _INITIALS.match(word):
                 continue
         spans.append((pos, cut))
         pos = cut

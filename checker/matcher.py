@@ -22,6 +22,7 @@ from .model import Document
 Span = tuple[int, int]
 SCOPES = ("sentence", "paragraph", "section", "document")
 
+_FLAGS = int(re.I | re.M)  # a plain int: the stdlib compiler is much slower with RegexFlag enum values
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")
 
 
@@ -128,11 +129,49 @@ def _unbounded_repeat_nesting(parsed, inside_unbounded: bool = False) -> bool:
     return False
 
 
-def check_regex(source: str) -> None:
+def regex_prefixes(tree: list) -> tuple[tuple[str, ...] | None, bool]:
+    """The lower-case word beginnings that every match of `source` starts with, read off its parse tree:
+    `\\b(?:do|does)\\s+not` -> ('do', 'does'). (None, _) when some match could start otherwise. The flag says
+    whether a match may start inside a word (no leading \\b)."""
+    from re import _constants as c  # noqa: PLC0415
+
+    def starts(items) -> set[str] | None:
+        items = list(items)
+        i = 0
+        while i < len(items) and items[i][0] == c.AT:
+            i += 1
+        if i == len(items):
+            return None
+        op, av = items[i]
+        if op == c.LITERAL:
+            word = ""
+            while i < len(items) and items[i][0] == c.LITERAL and chr(items[i][1]).isalnum():
+                word += chr(items[i][1]).lower()
+                i += 1
+            return {word} if len(word) >= 2 else None
+        if op == c.SUBPATTERN:
+            return starts(av[-1])
+        if op == c.BRANCH:
+            out: set[str] = set()
+            for branch in av[1]:
+                got = starts(branch)
+                if got is None:
+                    return None
+                out |= got
+            return out
+        return None
+
+    bounded = bool(tree) and tree[0][0] == c.AT and tree[0][1] == c.AT_BOUNDARY
+    got = starts(tree)
+    return (tuple(sorted(got)) if got else None), not bounded
+
+
+def check_regex(source: str) -> tuple[list, re.Pattern]:
+    """Parse, vet and compile a rule's regex; returns its parse tree and the compiled pattern."""
     from re import _parser  # noqa: PLC0415
 
     try:
-        tree = _parser.parse(source, re.I)
+        tree = _parser.parse(source, _FLAGS)
     except re.error as e:
         raise PatternError(f"bad regex '{source}': {e}") from None
     if _unbounded_repeat_nesting(tree):
@@ -140,8 +179,14 @@ def check_regex(source: str) -> None:
     if _BACKREF.search(source):
         raise PatternError(f"regex '{source}' uses a backreference, which is not allowed")
     try:
-        re.compile(source)
-    except re.error as e:
+        try:  # compile the tree already parsed (the stdlib's own compiler entry point) rather than parse twice
+            from re import _compiler  # noqa: PLC0415
+
+            compiled = _compiler.compile(tree, _FLAGS)
+        except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Python's internals
+            compiled = re.compile(source, _FLAGS)
+        return list(tree), compiled
+    except re.error as e:  # e.g. a variable-width look-behind, refused by the compiler
         raise PatternError(f"bad regex '{source}': {e}") from None
 
 
@@ -154,13 +199,16 @@ class Doc:
         self._hits: dict[int, tuple[list[int], list[Span]]] = {}
         self._unit_hits: dict[tuple[int, Span], list[Span]] = {}
         self.sent_starts = [s.start for s in document.sentences]
-        # a lone top-level heading at the start is the document's title ("Privacy Policy"): it encloses every
-        # section, so it gives no section its context
+        # a lone top-level heading that opens the document, above other headings, is its title ("Privacy
+        # Policy"): it encloses every section, so it gives no section its context
         heads = document.sections[1:]
         top = min((h.level for h in heads), default=0)
-        self.title_section = 1 if heads and heads[0].level == top and sum(h.level == top for h in heads) == 1 else None
+        opens = bool(document.sentences) and document.sentences[0].start == (heads[0].start if heads else -1)
+        self.title_section = (1 if len(heads) > 1 and opens and heads[0].level == top
+                              and sum(h.level == top for h in heads) == 1 else None)
         self.word_starts: list[int] = []
         self.vocab: dict[str, list[int]] = {}  # lower-case word token -> its start offsets
+        self._sorted_vocab: list[str] | None = None
         for m in _FIRST_TOKEN.finditer(self.text):
             self.word_starts.append(m.start())
             self.vocab.setdefault(m.group().lower(), []).append(m.start())
@@ -172,7 +220,9 @@ class Doc:
             if leaf.groups is None:
                 # sentence by sentence, as the units see it: a match never spans two sentences, and `^`/`$`
                 # anchor at sentence (and line) boundaries
-                spans = [sp for s in self.document.sentences for sp in self._regex_hits(leaf, (s.start, s.end))]
+                spans = [sp for idx in self._regex_sentences(leaf)
+                         for sp in self._regex_hits(leaf, (self.document.sentences[idx].start,
+                                                           self.document.sentences[idx].end))]
             else:
                 spans = self._indexed_hits(leaf)
             got = ([s for s, _ in spans], spans)
@@ -192,6 +242,18 @@ class Doc:
         if got is None:
             got = self._unit_hits[key] = self._regex_hits(leaf, span)
         return got
+
+    def _regex_sentences(self, leaf: "Leaf") -> list[int] | range:
+        if not leaf.prefixes or leaf.inside_word:
+            return range(len(self.document.sentences))
+        if self._sorted_vocab is None:
+            self._sorted_vocab = sorted(self.vocab)
+        words = self._sorted_vocab
+        found: set[int] = set()
+        for p in leaf.prefixes:  # the words starting with p form one run of the sorted vocabulary
+            for word in words[bisect_left(words, p):bisect_left(words, p + "\uffff")]:
+                found.update(self.sentence_at(pos) for pos in self.vocab[word])
+        return sorted(found)
 
     def _regex_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
         s = span[0]
@@ -270,19 +332,23 @@ class Leaf(Node):
     source: str = ""
     # ("=", word) or ("^", prefix) -> regex of the phrases that can start there; None: scan the text
     groups: dict[tuple[str, str], str] | None = None
+    # for a regex: the word beginnings every match starts with (from its parse tree), so only the sentences
+    # holding one are scanned; None when the regex can start anywhere
+    prefixes: tuple[str, ...] | None = None
+    inside_word: bool = False  # the regex has no leading \b: a prefix may start inside a word
     _compiled: dict = field(default_factory=dict, repr=False)
 
     @property
     def regex(self) -> re.Pattern:
         rx = self._compiled.get(None)
         if rx is None:
-            rx = self._compiled[None] = re.compile(self.pattern, re.I | re.M)
+            rx = self._compiled[None] = re.compile(self.pattern, _FLAGS)
         return rx
 
     def group_regex(self, key: tuple[str, str]) -> re.Pattern:
         rx = self._compiled.get(key)
         if rx is None:
-            rx = self._compiled[key] = re.compile(self.groups[key], re.I)  # type: ignore[index]
+            rx = self._compiled[key] = re.compile(self.groups[key], _FLAGS)  # type: ignore[index]
         return rx
 
     def _eval(self, doc, span, anchor):
@@ -333,12 +399,12 @@ class All(Node):
         # every child must match, so the leaves of any one child evaluated over the sentence itself are enough
         if self.scope not in (None, "sentence"):
             return None
-        for c in self.children:
-            if c.scope in (None, "sentence"):
-                leaves = c.positive_leaves()
-                if leaves is not None:
-                    return leaves
-        return None
+        options = [leaves for c in self.children if c.scope in (None, "sentence")
+                   for leaves in [c.positive_leaves()] if leaves is not None]
+        if not options:
+            return None
+        # the cheapest child to look up: word-indexed leaves before regexes that must scan sentences
+        return min(options, key=lambda leaves: sum(leaf.groups is None and not leaf.prefixes for leaf in leaves))
 
 
 @dataclass(eq=False)
@@ -436,8 +502,10 @@ def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
             node = _phrase_leaf(list(spec["terms"]))
         elif "regex" in spec:
             source = normalise(spec["regex"])
-            check_regex(source)
-            node = Leaf(pattern=source, source=spec["regex"])
+            tree, compiled = check_regex(source)
+            prefixes, inside_word = regex_prefixes(tree)
+            node = Leaf(pattern=source, source=spec["regex"], prefixes=prefixes, inside_word=inside_word)
+            node._compiled[None] = compiled
         elif "any" in spec:
             node = Any(children=[compile_pattern(c, defs, f"{path}.any[{i}]") for i, c in enumerate(spec["any"])])
         elif "all" in spec:

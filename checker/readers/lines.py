@@ -42,6 +42,9 @@ def _is_numbered_heading(content: str) -> bool:
     if not m:
         return False
     rest = m.group(2).rstrip()
+    # "55 Almaden Blvd, Suite 600" and "2 Pembroke House, Dublin 2" are address lines, not clauses
+    if "," in rest or rest[-1:].isdigit():
+        return False
     return len(rest.split()) <= 10 and rest[-1:] not in _TERMINAL
 
 
