@@ -399,8 +399,11 @@ class All(Node):
         # every child must match, so the leaves of any one child evaluated over the sentence itself are enough
         if self.scope not in (None, "sentence"):
             return None
-        options = [leaves for c in self.children if c.scope in (None, "sentence")
-                   for leaves in [c.positive_leaves()] if leaves is not None]
+        # A child with an explicit `scope: sentence` is evaluated on the anchor sentence even when this node
+        # runs over a wider unit (a document-scoped condition): then only its hits can anchor a match.
+        anchored = [c for c in self.children if c.scope == "sentence"]
+        pool = anchored or [c for c in self.children if c.scope is None]
+        options = [leaves for c in pool for leaves in [c.positive_leaves()] if leaves is not None]
         if not options:
             return None
         # the cheapest child to look up: word-indexed leaves before regexes that must scan sentences

@@ -378,3 +378,20 @@ def test_hits_do_not_overlap(spec, text, hit):
 @pytest.mark.parametrize("phrase, word", [("e-mail*", "emailing"), ("re-identif*", "reidentify")])
 def test_hyphenated_wildcard_matches_the_joined_spelling(phrase, word):
     assert matched_words(phrase, f"We may {word} you.") == [[word]]
+
+
+def test_document_scope_condition_anchors_on_the_sentence_scoped_child(tmp_path):
+    """In a document-scoped `all`, a child with `scope: sentence` is read at the anchor sentence, so candidates
+    must come from it, whichever child is cheaper to look up or comes first."""
+    rep = requirement(
+        "rep",
+        [{"name": "rep", "label": "a representative", "match": "representative"}],
+        when={"label": "a non-EU controller addresses EU people", "scope": "document",
+              "match": {"all": [{"terms": ["gdpr"]}, {"all": ["located", "united states"], "scope": "sentence"}]}},
+    )
+    packs = write_pack(tmp_path, [rep])
+    text = "# About\n\nWe are located in the United States.\n\n# GDPR\n\nThe GDPR gives you rights.\n"
+    assert finding(packs, text).status == "missing"
+    # the two parts in different sentences are not the sentence-level fact the condition asks for
+    text = "# About\n\nWe are located here. Our office is in the United States.\n\n# GDPR\n\nThe GDPR applies.\n"
+    assert finding(packs, text).status == "not_applicable"
