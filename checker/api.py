@@ -82,15 +82,7 @@ def read_document(path: str, encoding: str | None = None, fmt: str | None = None
     if path == "-" and fmt is None:
         fmt = "markdown"
     text, fmt_name, blocks = read_bytes(data, name, encoding, fmt)
-    doc = segment(text, blocks, name, fmt_name)
-    # the hash a user can reproduce with sha256sum: the bytes as given
-    return _with_hash(doc, hashlib.sha256(data).hexdigest())
-
-
-def _with_hash(doc: Document, digest: str) -> Document:
-    from dataclasses import replace
-
-    return replace(doc, sha256=digest)
+    return segment(text, blocks, name, fmt_name, hashlib.sha256(data).hexdigest())
 
 
 def check_document(doc: Document, packs: Sequence[Pack]) -> Report:

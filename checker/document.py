@@ -1,7 +1,6 @@
 """Text + reader blocks -> Document: sections, paragraphs and sentences with offsets and line numbers."""
 from __future__ import annotations
 
-import hashlib
 import re
 
 from .model import Block, Document, Paragraph, Section, Sentence
@@ -63,7 +62,8 @@ def _heading_text(text: str, block: Block) -> str:
     return " ".join(text[block.start:block.end].strip("*_ \t").split())
 
 
-def segment(text: str, blocks: list[Block], path: str, fmt: str) -> Document:
+def segment(text: str, blocks: list[Block], path: str, fmt: str, sha256: str) -> Document:
+    """`sha256` is the hash of the input as given (bytes), the one a user can reproduce with sha256sum."""
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     # sections: one per heading, plus a preamble section 0 for text before the first heading
     sections: list[dict] = [{"heading": "", "level": 0, "start": 0, "parent": None, "path": ()}]
@@ -122,7 +122,7 @@ def segment(text: str, blocks: list[Block], path: str, fmt: str) -> Document:
         path=path,
         text=text,
         format=fmt,
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        sha256=sha256,
         words=sum(1 for _ in _WORD.finditer(text)),
         sections=section_objs,
         paragraphs=para_objs,

@@ -60,7 +60,7 @@ class Pack:
     regime: str
     title: str
     version: str
-    path: str
+    dirs: tuple[str, ...]  # the pack folders it was read from (built-in first, then --rules overlays)
     requirements: tuple[Requirement, ...]
     position: int = 100
 
@@ -269,7 +269,7 @@ def load_pack_dir(directory: Path, base_defs: dict[str, Node] | None = None) -> 
         if rid not in requirements:
             raise GapcheckError(f"{label}:{_line_for(lines, ('order', i))}: order names '{rid}', which no rule file defines")
     ordered = [requirements[r] for r in order] + [r for k, r in requirements.items() if k not in order]
-    return Pack(regime, meta["title"], meta["version"], _display(directory), tuple(ordered),
+    return Pack(regime, meta["title"], meta["version"], (_display(directory),), tuple(ordered),
                 meta.get("position", 100))
 
 
@@ -378,5 +378,5 @@ def _merge(base: Pack, extra: Pack) -> Pack:
         if r.id not in reqs:
             order.append(r.id)
         reqs[r.id] = r
-    return Pack(base.regime, base.title, f"{base.version}+{extra.version}", f"{base.path}, {extra.path}",
+    return Pack(base.regime, base.title, f"{base.version}+{extra.version}", base.dirs + extra.dirs,
                 tuple(reqs[i] for i in order), base.position)

@@ -146,7 +146,7 @@ def run(packs: Iterable[Pack], test_dirs: Iterable[Path] = ()) -> dict[str, Tall
             tally.add(case)
     dirs: list[Path] = []
     for p in packs:
-        for part in p.path.split(", "):
+        for part in p.dirs:
             if Path(part) not in dirs:
                 dirs.append(Path(part))
     dirs += [Path(d) for d in test_dirs]
