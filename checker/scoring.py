@@ -1,6 +1,8 @@
 """Evidence -> status per requirement -> score per regime."""
 from __future__ import annotations
 
+import re
+
 from .matcher import Doc, Span, find
 from .model import SEVERITY_WEIGHT, STATUS_CREDIT, Evidence, Finding
 from .packs import Requirement
@@ -77,9 +79,11 @@ def assess(req: Requirement, doc: Doc) -> Finding:
     # body sentences before bare headings, and no passage that overlaps one already chosen
     chosen: list[Evidence] = []
     ordered = [e for e in req.elements if e.required] + [e for e in req.elements if not e.required]
-    # strongest first: the passage where more of the pattern's words matched, then document order
+    # strongest first: a passage under a heading that names the requirement ("8.1 Access" for the right of
+    # access), then the one where more of the pattern's words matched, then document order
+    topic = _stems(req.title)
     pools = {name: sorted([ev for ev in evs if not _is_heading(doc, ev)] or evs,
-                          key=lambda ev: (-len(ev.highlights), ev.start))
+                          key=lambda ev: (not (topic & _stems(ev.section or "")), -len(ev.highlights), ev.start))
              for name, evs in found.items()}
     for rnd in range(MAX_EVIDENCE):
         for e in ordered:
@@ -91,6 +95,14 @@ def assess(req: Requirement, doc: Doc) -> Finding:
     chosen.sort(key=lambda e: (e.start, e.end))
     return Finding(status=status, explanation=explanation, evidence=tuple(chosen),
                    elements=tuple((e.name, e.name in found) for e in req.elements), **base)
+
+
+_STOP = frozenset("right rights your data personal information with from that this their about under".split())
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to five letters, so 'Recipients' meets 'recipient' and 'Retention' meets 'retain'."""
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOP}
 
 
 def _is_heading(doc: Doc, ev: Evidence) -> bool:
