@@ -92,7 +92,7 @@ _rules_option = click.option(
 @_rules_option
 @click.option("--encoding", metavar="NAME", help="Decode input with this encoding instead of detecting UTF-8/UTF-16.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text report (default: on a terminal).")
-@click.option("-v", "--verbose", is_flag=True, help="Also explain requirements that are met.")
+@click.option("-v", "--verbose", is_flag=True, help="For met requirements too: the explanation and every passage found.")
 def check_command(policies, regime, fmt, outputs, rules, encoding, colour, verbose):
     """Check POLICY files (or folders, or - for stdin) and report what they cover and what is missing."""
     if not policies:

@@ -76,10 +76,21 @@ def _finding(f: Finding, sym: dict, colour: bool, wrap, verbose: bool) -> list[s
     lines.append(wrap(f"{f.title} \u2014 {f.citation}", "      "))
     if f.status != "met" or verbose:
         lines.append(wrap(f.explanation, "      "))
-    for ev in f.evidence:
+    for ev in f.evidence if verbose or f.status != "met" else _one_per_element(f):
         where = f"line {ev.line}" + (f", \u201c{_clip(ev.section, 60)}\u201d" if ev.section else "")
         lines.append(wrap(f"{where}: \u201c{_clip(ev.quote)}\u201d", "      > "))
     return lines
+
+
+def _one_per_element(f: Finding) -> list:
+    """For a met requirement the terminal shows one passage per part found (all of them with -v)."""
+    seen: set = set()
+    out = []
+    for ev in f.evidence:
+        if ev.element not in seen:
+            seen.add(ev.element)
+            out.append(ev)
+    return out
 
 
 def _summary(findings) -> str:
