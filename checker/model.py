@@ -6,6 +6,7 @@ from typing import Any
 
 STATUSES = ("met", "partial", "missing", "not_applicable")
 SEVERITIES = ("critical", "major", "minor")
+GATE_SEVERITIES = ("critical", "major")  # a missing requirement of these severities fails the gate (exit 1)
 SEVERITY_WEIGHT = {"critical": 3, "major": 2, "minor": 1}
 STATUS_CREDIT = {"met": 1.0, "partial": 0.5, "missing": 0.0}
 
@@ -148,7 +149,7 @@ class Result:
     reports: tuple[Report, ...]
     packs: tuple[Any, ...]  # checker.packs.Pack
 
-    def exit_code(self, fail_severities: tuple[str, ...] = ("critical", "major")) -> int:
+    def exit_code(self, fail_severities: tuple[str, ...] = GATE_SEVERITIES) -> int:
         for report in self.reports:
             for f in report.findings:
                 if f.status == "missing" and f.severity in fail_severities:

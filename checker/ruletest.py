@@ -21,7 +21,7 @@ from .api import read_document
 from .matcher import Doc, find
 from .model import GapcheckError
 from .packs import Pack, Requirement
-from .scoring import assess
+from .scoring import assess, element_status
 
 ANNOTATION = re.compile(r"<!--\s*(match|no-match)\s*:\s*([^>]*?)\s*-->")
 
@@ -118,13 +118,7 @@ def test_file_cases(path: Path, requirements: dict[str, Requirement]) -> Iterabl
                           for e in req.elements}
         inside = {name for name, units in cache[rid].items()
                   if any(s < para.end and e > para.start for s, e in units)}
-        required = {e.name for e in req.elements if e.required}
-        if not inside:
-            got = "missing"
-        elif required <= inside:
-            got = "met"
-        else:
-            got = "partial"
+        got = element_status(req, inside)
         yield Case(rid, expect or "match", got, _ok(expect or "match", got), where, text[para.start:para.end])
 
 

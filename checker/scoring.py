@@ -63,16 +63,14 @@ def assess(req: Requirement, doc: Doc) -> Finding:
     have = [e for e in req.elements if e.name in found]
     have_required = [e for e in required if e.name in found]
     lacking = [e for e in required if e.name not in found]
-    if not have:
-        status = "missing"
+    status = element_status(req, set(found))
+    if status == "missing":
         where = f" {req.expected_in}" if req.expected_in else ""
         explanation = f"Nothing in the policy states {_join([e.label for e in required])}.{where}".rstrip()
-    elif not lacking:
-        status = "met"
+    elif status == "met":
         explanation = "The policy states " + _join(
             [f"{e.label} ({_lines(found[e.name])})" for e in have_required]) + "."
     else:
-        status = "partial"
         explanation = ("The policy mentions " + _join([f"{e.label} ({_lines(found[e.name])})" for e in have])
                        + ", but does not state " + _join([e.label for e in lacking]) + ".")
     # evidence: the first passage of each element found (required first), then more, in document order;
@@ -103,6 +101,13 @@ _STOP = frozenset("right rights your data personal information with from that th
 def _stems(text: str) -> set[str]:
     """Content words cut to five letters, so 'Recipients' meets 'recipient' and 'Retention' meets 'retain'."""
     return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOP}
+
+
+def element_status(req: Requirement, found: set[str]) -> str:
+    """met = every required element found; partial = some element found; missing = none."""
+    if not any(e.name in found for e in req.elements):
+        return "missing"
+    return "met" if all(e.name in found for e in req.elements if e.required) else "partial"
 
 
 def _is_heading(doc: Doc, ev: Evidence) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..model import Finding, Result
+from ..model import GATE_SEVERITIES, Finding, Result
 
 SYMBOLS = {"met": "\u2713", "partial": "\u25d0", "missing": "\u2717", "not_applicable": "\u2013"}
 ASCII_SYMBOLS = {"met": "+", "partial": "~", "missing": "x", "not_applicable": "-"}
@@ -95,7 +95,7 @@ def _one_per_element(f: Finding) -> list:
 
 def _summary(findings) -> str:
     counts = {s: sum(1 for f in findings if f.status == s) for s in ("met", "partial", "missing", "not_applicable")}
-    blocking = sum(1 for f in findings if f.status == "missing" and f.severity in ("critical", "major"))
+    blocking = sum(1 for f in findings if f.status == "missing" and f.severity in GATE_SEVERITIES)
     text = (f"{counts['met']} met, {counts['partial']} partial, {counts['missing']} missing, "
             f"{counts['not_applicable']} not applicable")
     if blocking:
