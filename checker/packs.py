@@ -36,6 +36,7 @@ class Condition:
     match: Node | None
     unless: Node | None
     scope: str
+    applies_if_silent: bool = False  # neither pattern found: does the requirement apply?
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,7 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> list
                 _compile(w["match"], defs, lines, base + ("when", "match"), label) if "match" in w else None,
                 _compile(w["unless"], defs, lines, base + ("when", "unless"), label) if "unless" in w else None,
                 w.get("scope", "sentence"),
+                w.get("if_silent", "not_applicable" if "match" in w else "applies") == "applies",
             )
         match, no_match = _examples(r["examples"], lines, base + ("examples",), label)
         out.append(Requirement(

@@ -50,10 +50,12 @@ def _lines(evs: list[Evidence]) -> str:
 def assess(req: Requirement, doc: Doc) -> Finding:
     base = dict(id=req.id, regime=req.regime, title=req.title, citation=req.citation,
                 severity=req.severity, remediation=req.remediation)
+    applies_why = ""
     if req.when is not None:
         applies, why = _condition(req, doc)
         if not applies:
             return Finding(status="not_applicable", explanation=why, **base)
+        applies_why = why
     found: dict[str, list[Evidence]] = {}
     for el in req.elements:
         hits = find(el.node, doc, el.scope)
@@ -73,6 +75,8 @@ def assess(req: Requirement, doc: Doc) -> Finding:
     else:
         explanation = ("The policy mentions " + _join([f"{e.label} ({_lines(found[e.name])})" for e in have])
                        + ", but does not state " + _join([e.label for e in lacking]) + ".")
+    if status != "met" and applies_why:
+        explanation += " " + applies_why
     # evidence: the first passage of each element found (required first), then more, in document order;
     # body sentences before bare headings, and no passage that overlaps one already chosen
     chosen: list[Evidence] = []
@@ -114,19 +118,30 @@ def _is_heading(doc: Doc, ev: Evidence) -> bool:
     return doc.document.sentences[doc.sentence_at(ev.start)].is_heading
 
 
+def _cited(doc: Doc, hit: tuple[int, list[Span]], scope: str) -> str:
+    ev = _evidence(doc, hit[0], hit[1], "condition", scope)
+    quote = " ".join(ev.quote.split())
+    quote = quote if len(quote) <= 160 else quote[:159].rstrip() + "\u2026"
+    return f"line {ev.line}: \u201c{quote}\u201d"
+
+
 def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
+    """Whether a conditional requirement applies, and why, in a sentence: `unless` rules the condition out
+    (not applicable); else `match` shows it holds (applies); else the policy is silent, and `if_silent` decides
+    (by default: not applicable when a `match` was given, applicable otherwise)."""
     cond = req.when
     assert cond is not None
     if cond.unless is not None:
         hits = find(cond.unless, doc, cond.scope)
         if hits:
-            ev = _evidence(doc, hits[0][0], hits[0][1], "condition", cond.scope)
-            quote = " ".join(ev.quote.split())
-            quote = quote if len(quote) <= 160 else quote[:159].rstrip() + "\u2026"
-            return False, f"Not applicable: the policy rules out that {cond.label} (line {ev.line}: \u201c{quote}\u201d)."
-    if cond.match is not None and not find(cond.match, doc, cond.scope):
-        return False, f"Not applicable: nothing in the policy indicates that {cond.label}."
-    return True, ""
+            return False, f"Not applicable: the policy rules out that {cond.label} ({_cited(doc, hits[0], cond.scope)})."
+    if cond.match is not None:
+        shown = find(cond.match, doc, cond.scope)
+        if shown:
+            return True, f"It applies because the policy indicates that {cond.label} ({_cited(doc, shown[0], cond.scope)})."
+    if cond.applies_if_silent:
+        return True, f"It applies because nothing in the policy rules out that {cond.label}."
+    return False, f"Not applicable: nothing in the policy indicates that {cond.label}."
 
 
 def score(findings: list[Finding] | tuple[Finding, ...]) -> float | None:
