@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -11,7 +12,7 @@ from .matcher import Doc
 from .model import Document, GapcheckError, Report, Result
 from .packs import Pack, load_packs
 from .readers import POLICY_EXTENSIONS, read_bytes
-from .scoring import assess, score
+from .scoring import assess, assess_flag, score
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -85,9 +86,11 @@ def read_document(path: str, encoding: str | None = None, fmt: str | None = None
     return segment(text, blocks, name, fmt_name, hashlib.sha256(data).hexdigest())
 
 
-def check_document(doc: Document, packs: Sequence[Pack]) -> Report:
-    prepared = Doc(doc)
+def check_document(doc: Document, packs: Sequence[Pack], as_of: date | None = None) -> Report:
+    """Assess one document; `as_of` is the check date for freshness rules (default: today)."""
+    prepared = Doc(doc, as_of)
     findings = [assess(req, prepared) for pack in packs for req in pack.requirements]
+    flags = [f for pack in packs for flag in pack.flags for f in [assess_flag(flag, prepared)] if f is not None]
     by_regime = {p.regime: score([f for f in findings if f.regime == p.regime]) for p in packs}
     return Report(
         document=doc,
@@ -95,6 +98,7 @@ def check_document(doc: Document, packs: Sequence[Pack]) -> Report:
         findings=tuple(findings),
         score_overall=score(findings),
         score_by_regime=by_regime,
+        flags=tuple(flags),
     )
 
 
@@ -104,19 +108,21 @@ def check(
     rules: Iterable[str | Path] = (),
     encoding: str | None = None,
     packs: Sequence[Pack] | None = None,
+    as_of: date | None = None,
 ) -> Result:
-    """Check one or more policies (paths, folders or '-') against the selected regimes."""
+    """Check one or more policies (paths, folders or '-') against the selected regimes, as of a check date
+    (default today: it decides whether a 'last updated' date is recent enough)."""
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
     if packs is None:
         packs = load_packs(rules, parse_regimes(regimes))
-    reports = tuple(check_document(read_document(p, encoding), packs) for p in expand_inputs(inputs))
+    reports = tuple(check_document(read_document(p, encoding), packs, as_of) for p in expand_inputs(inputs))
     return Result(reports=reports, packs=tuple(packs))
 
 
 def check_text(text: str, name: str = "policy.md", regimes: str | Sequence[str] | None = None,
-               packs: Sequence[Pack] | None = None) -> Report:
+               packs: Sequence[Pack] | None = None, as_of: date | None = None) -> Report:
     """Check a policy given as a string (format from `name`'s extension)."""
     if packs is None:
         packs = load_packs((), parse_regimes(regimes))
-    return check_document(read_document(name, data=text.encode("utf-8")), packs)
+    return check_document(read_document(name, data=text.encode("utf-8")), packs, as_of)

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import click
@@ -82,6 +83,15 @@ _rules_option = click.option(
     help="Extra rule-pack folder; adds requirements or overrides built-in ones with the same id (repeatable).")
 
 
+def _parse_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
+
+
 @cli.command("check")
 @click.argument("policies", nargs=-1, metavar="POLICY...")
 @_regime_option
@@ -93,11 +103,13 @@ _rules_option = click.option(
 @click.option("--encoding", metavar="NAME", help="Decode input with this encoding instead of detecting UTF-8/UTF-16.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text report (default: on a terminal).")
 @click.option("-v", "--verbose", is_flag=True, help="For met requirements too: the explanation and every passage found.")
-def check_command(policies, regime, fmt, outputs, rules, encoding, colour, verbose):
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_parse_date,
+              help="Check date for rules about how recent the policy is (default: today).")
+def check_command(policies, regime, fmt, outputs, rules, encoding, colour, verbose, as_of):
     """Check POLICY files (or folders, or - for stdin) and report what they cover and what is missing."""
     if not policies:
         raise click.UsageError("give one or more policy files, folders, or - for stdin")
-    result = check(list(policies), regimes=regime, rules=rules, encoding=encoding)
+    result = check(list(policies), regimes=regime, rules=rules, encoding=encoding, as_of=as_of)
     if colour is None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns - 1

@@ -1,6 +1,6 @@
 """The pattern language, compiled once per pack and run over a Document.
 
-Nodes (YAML keys): `phrase`, `terms`, `regex` (leaves); `any`, `all`, `near`, `not`, `heading` (combinators);
+Nodes (YAML keys): `phrase`, `terms`, `regex`, `date` (leaves); `any`, `all`, `near`, `not`, `heading` (combinators);
 `ref` (a named definition, resolved at compile time). Any node may carry `scope` to widen the text it is
 evaluated over (sentence < paragraph < section < document), e.g. "a rights word anywhere in the paragraph".
 
@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Sequence
 
+from .dates import PATTERN as DATE_PATTERN, parse_date
 from .document import normalise
 from .model import Document
 
@@ -193,8 +195,9 @@ def check_regex(source: str) -> tuple[list, re.Pattern]:
 class Doc:
     """A Document prepared for matching: leaf hits, word positions and unit spans, computed lazily once."""
 
-    def __init__(self, document: Document):
+    def __init__(self, document: Document, as_of: date | None = None):
         self.document = document
+        self.as_of = as_of or date.today()  # the check date, for elements that must be recent
         self.text = document.norm
         self._hits: dict[int, tuple[list[int], list[Span]]] = {}
         self._unit_hits: dict[tuple[int, Span], list[Span]] = {}
@@ -359,6 +362,14 @@ class Leaf(Node):
 
 
 @dataclass(eq=False)
+class DateLeaf(Leaf):
+    """A calendar date in any of the usual written forms (`date: true`); only real dates match."""
+
+    def _eval(self, doc, span, anchor):
+        return [sp for sp in doc.unit_hits(self, span) if parse_date(doc.text[sp[0]:sp[1]])] or None
+
+
+@dataclass(eq=False)
 class Any(Node):
     children: Sequence[Node] = ()
 
@@ -509,6 +520,11 @@ def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
             prefixes, inside_word = regex_prefixes(tree)
             node = Leaf(pattern=source, source=spec["regex"], prefixes=prefixes, inside_word=inside_word)
             node._compiled[None] = compiled
+        elif "date" in spec:
+            tree, compiled = check_regex(DATE_PATTERN)
+            prefixes, inside_word = regex_prefixes(tree)
+            node = DateLeaf(pattern=DATE_PATTERN, source="date", prefixes=prefixes, inside_word=inside_word)
+            node._compiled[None] = compiled
         elif "any" in spec:
             node = Any(children=[compile_pattern(c, defs, f"{path}.any[{i}]") for i, c in enumerate(spec["any"])])
         elif "all" in spec:
@@ -528,7 +544,7 @@ def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
             if scope:
                 node = Any(children=[node])
         else:  # pragma: no cover - the schema rejects this
-            raise PatternError("a pattern needs one of phrase, terms, regex, any, all, near, not, heading, ref")
+            raise PatternError("a pattern needs one of phrase, terms, regex, date, any, all, near, not, heading, ref")
     except re.error as e:
         raise PatternError(f"{path}: bad pattern: {e}") from None
     except PatternError as e:

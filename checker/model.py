@@ -125,12 +125,39 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class RaisedFlag:
+    """A red flag found in a policy: risky wording, or two of its statements that contradict each other."""
+
+    id: str
+    regime: str
+    title: str
+    citation: str
+    severity: str
+    explanation: str
+    evidence: tuple[Evidence, ...]
+    remediation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "regime": self.regime,
+            "title": self.title,
+            "citation": self.citation,
+            "severity": self.severity,
+            "explanation": self.explanation,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "remediation": self.remediation,
+        }
+
+
+@dataclass(frozen=True)
 class Report:
     document: Document
     regimes: tuple[str, ...]
     findings: tuple[Finding, ...]
     score_overall: float | None
     score_by_regime: dict[str, float | None]
+    flags: tuple[RaisedFlag, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = self.document
@@ -139,6 +166,7 @@ class Report:
             "regimes": list(self.regimes),
             "score": {"overall": self.score_overall, "by_regime": dict(self.score_by_regime)},
             "findings": [f.to_dict() for f in self.findings],
+            "flags": [f.to_dict() for f in self.flags],
         }
 
 

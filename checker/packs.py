@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,7 @@ class Element:
     required: bool
     scope: str
     node: Node
+    max_age_months: int | None = None  # met only with a date this recent in the passage (see dates.py)
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,33 @@ class Requirement:
     elements: tuple[Element, ...]
     when: Condition | None
     remediation: str
-    examples_match: tuple[tuple[str, str | None, str], ...]  # (passage, status or None = met|partial, file:line)
+    # (passage, status or None = met|partial, file:line, check date or None = the test default)
+    examples_match: tuple[tuple[str, str | None, str, date | None], ...]
     examples_no_match: tuple[tuple[str, str], ...]  # (passage, file:line)
     source: str  # file:line of the requirement
+    min_elements: int | None = None  # met when this many elements (any) are found, instead of every required one
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Red-flag wording: a risky passage (one side) or two statements that contradict each other (two sides)."""
+
+    id: str
+    regime: str
+    title: str
+    citation: str
+    severity: str
+    summary: str
+    remediation: str
+    sides: tuple[tuple[str, Node], ...]  # (label, pattern); one side for a passage flag, two for a contradiction
+    scope: str
+    examples_match: tuple[tuple[str, str], ...]  # (text, file:line)
+    examples_no_match: tuple[tuple[str, str], ...]
+    source: str
+
+    @property
+    def is_contradiction(self) -> bool:
+        return len(self.sides) == 2
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,7 @@ class Pack:
     dirs: tuple[str, ...]  # the pack folders it was read from (built-in first, then --rules overlays)
     requirements: tuple[Requirement, ...]
     position: int = 100
+    flags: tuple[Flag, ...] = ()
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -207,13 +234,22 @@ def _raise_pattern(e: PatternError, lines: dict[tuple, int], path: tuple, label:
 
 
 def _examples(spec: dict, lines: dict[tuple, int], base: tuple, label: str):
-    match = tuple(
-        (e, None, f"{label}:{_line_for(lines, base + ('match', k))}") if isinstance(e, str)
-        else (e["text"], e["status"], f"{label}:{_line_for(lines, base + ('match', k))}")
-        for k, e in enumerate(spec["match"])
-    )
+    match = []
+    for k, e in enumerate(spec["match"]):
+        where = f"{label}:{_line_for(lines, base + ('match', k))}"
+        if isinstance(e, str):
+            match.append((e, None, where, None))
+            continue
+        as_of = None
+        if "as_of" in e:
+            try:
+                as_of = date.fromisoformat(e["as_of"])
+            except ValueError:
+                raise GapcheckError(f"{label}:{_line_for(lines, base + ('match', k, 'as_of'))}: "
+                                    f"as_of '{e['as_of']}' is not a date (YYYY-MM-DD)") from None
+        match.append((e["text"], e["status"], where, as_of))
     no_match = tuple((e, f"{label}:{_line_for(lines, base + ('no_match', k))}") for k, e in enumerate(spec["no_match"]))
-    return match, no_match
+    return tuple(match), no_match
 
 
 def _display(path: Path) -> str:
@@ -258,23 +294,27 @@ def load_pack_dir(directory: Path, base_defs: dict[str, Node] | None = None) -> 
         defs[name] = _compile(spec, defs, lines, ("defs", name), label)
 
     requirements: dict[str, Requirement] = {}
+    flags: dict[str, Flag] = {}
     for path in sorted(directory.glob("*.yaml")):
         if path.name == "pack.yaml":
             continue
-        for req in _load_rule_file(path, regime, defs):
-            if req.id in requirements:
-                raise GapcheckError(f"{req.source}: duplicate requirement id '{req.id}' (also {requirements[req.id].source})")
-            requirements[req.id] = req
+        reqs, file_flags = _load_rule_file(path, regime, defs)
+        for item in (*reqs, *file_flags):
+            if item.id in requirements or item.id in flags:
+                other = (requirements.get(item.id) or flags[item.id]).source
+                kind = "flag" if isinstance(item, Flag) else "requirement"
+                raise GapcheckError(f"{item.source}: duplicate {kind} id '{item.id}' (also {other})")
+            (flags if isinstance(item, Flag) else requirements)[item.id] = item
     order = meta.get("order") or []
     for i, rid in enumerate(order):
         if rid not in requirements:
             raise GapcheckError(f"{label}:{_line_for(lines, ('order', i))}: order names '{rid}', which no rule file defines")
     ordered = [requirements[r] for r in order] + [r for k, r in requirements.items() if k not in order]
     return Pack(regime, meta["title"], meta["version"], (_display(directory),), tuple(ordered),
-                meta.get("position", 100))
+                meta.get("position", 100), tuple(flags.values()))
 
 
-def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> list[Requirement]:
+def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tuple[list[Requirement], list[Flag]]:
     label = _display(path)
     data, lines = load_yaml(path, label)
     if not isinstance(data, dict):
@@ -283,13 +323,13 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> list
     for key in ("regime", "title", "version", "order"):
         if key in data:
             raise GapcheckError(f"{label}:{lines[(key,)]}: '{key}' belongs in pack.yaml")
-    if "requirements" not in data:
-        raise GapcheckError(f"{label}:1: no 'requirements' in rule file")
+    if "requirements" not in data and "flags" not in data:
+        raise GapcheckError(f"{label}:1: no 'requirements' (or 'flags') in rule file")
     defs = dict(pack_defs)
     for name, spec in (data.get("defs") or {}).items():
         defs[name] = _compile(spec, defs, lines, ("defs", name), label)
     out = []
-    for i, r in enumerate(data["requirements"]):
+    for i, r in enumerate(data.get("requirements") or []):
         base = ("requirements", i)
         rid = r["id"]
         if not rid.startswith(regime + "."):
@@ -299,10 +339,14 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> list
             raise GapcheckError(f"{label}:{_line_for(lines, base + ('elements',))}: element names must be unique")
         if not any(e.get("required", True) for e in r["elements"]):
             raise GapcheckError(f"{label}:{_line_for(lines, base + ('elements',))}: at least one element must be required")
+        if r.get("min_elements", 0) > len(r["elements"]):
+            raise GapcheckError(f"{label}:{_line_for(lines, base + ('min_elements',))}: min_elements is more than "
+                                f"the {len(r['elements'])} elements")
         elements = tuple(
             Element(
                 e["name"], e["label"], e.get("required", True), e.get("scope", "sentence"),
                 _compile(e["match"], defs, lines, base + ("elements", j, "match"), label),
+                e.get("max_age_months"),
             )
             for j, e in enumerate(r["elements"])
         )
@@ -321,9 +365,30 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> list
             id=rid, regime=regime, title=r["title"], citation=r["citation"], severity=r["severity"],
             summary=r["summary"], expected_in=r.get("expected_in", ""), elements=elements, when=when,
             remediation=r["remediation"], examples_match=match, examples_no_match=no_match,
-            source=f"{label}:{_line_for(lines, base)}",
+            source=f"{label}:{_line_for(lines, base)}", min_elements=r.get("min_elements"),
         ))
-    return out
+    return out, [_flag(f, i, regime, defs, lines, label) for i, f in enumerate(data.get("flags") or [])]
+
+
+def _flag(f: dict, i: int, regime: str, defs: dict[str, Node], lines: dict[tuple, int], label: str) -> Flag:
+    base = ("flags", i)
+    if not f["id"].startswith(regime + "."):
+        raise GapcheckError(f"{label}:{_line_for(lines, base + ('id',))}: id '{f['id']}' must start with '{regime}.'")
+    if "match" in f:
+        sides = (("", _compile(f["match"], defs, lines, base + ("match",), label)),)
+    else:
+        sides = tuple((side["label"], _compile(side["match"], defs, lines, base + ("contradiction", k, "match"), label))
+                      for k, side in enumerate(f["contradiction"]))
+    ex = f["examples"]
+    return Flag(
+        id=f["id"], regime=regime, title=f["title"], citation=f["citation"], severity=f["severity"],
+        summary=f["summary"], remediation=f["remediation"], sides=sides, scope=f.get("scope", "sentence"),
+        examples_match=tuple((t, f"{label}:{_line_for(lines, base + ('examples', 'match', k))}")
+                             for k, t in enumerate(ex["match"])),
+        examples_no_match=tuple((t, f"{label}:{_line_for(lines, base + ('examples', 'no_match', k))}")
+                                for k, t in enumerate(ex["no_match"])),
+        source=f"{label}:{_line_for(lines, base)}",
+    )
 
 
 # ---------------------------------------------------------------- discovery
@@ -380,5 +445,7 @@ def _merge(base: Pack, extra: Pack) -> Pack:
         if r.id not in reqs:
             order.append(r.id)
         reqs[r.id] = r
+    flags = {f.id: f for f in base.flags}
+    flags.update({f.id: f for f in extra.flags})
     return Pack(base.regime, base.title, f"{base.version}+{extra.version}", base.dirs + extra.dirs,
-                tuple(reqs[i] for i in order), base.position)
+                tuple(reqs[i] for i in order), base.position, tuple(flags.values()))

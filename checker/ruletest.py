@@ -8,22 +8,26 @@ In a test file, an HTML comment names the expectation for the paragraph that fol
     <!-- match: gdpr.right_to_erasure partial -->  some element matches, not every required one
     <!-- no-match: gdpr.right_to_erasure -->       nothing of the requirement matches in the paragraph
 
-Headings in the test file give the paragraphs their section context, as in a real policy.
+Headings in the test file give the paragraphs their section context, as in a real policy. A comment
+`<!-- as-of: 2026-06-30 -->` anywhere in the file fixes the check date for rules about how recent a date is.
+Flags (red-flag wording, contradictions) are tested by their examples: each `match` text raises the flag.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Iterable
 
 from .api import read_document
-from .matcher import Doc, find
+from .matcher import Doc
 from .model import GapcheckError
-from .packs import Pack, Requirement
-from .scoring import assess, element_status
+from .packs import Flag, Pack, Requirement
+from .scoring import assess, assess_flag, element_hits, element_status
 
 ANNOTATION = re.compile(r"<!--\s*(match|no-match)\s*:\s*([^>]*?)\s*-->")
+AS_OF = re.compile(r"<!--\s*as-of\s*:\s*(\S+)\s*-->")
 
 
 @dataclass
@@ -56,9 +60,9 @@ class Tally:
             self.failures.append(case)
 
 
-def _passage_status(req: Requirement, text: str) -> str:
+def _passage_status(req: Requirement, text: str, as_of: date | None = None) -> str:
     doc = read_document("example.md", data=text.encode("utf-8"))
-    finding = assess(_unconditional(req), Doc(doc))
+    finding = assess(_unconditional(req), Doc(doc, as_of))
     return finding.status
 
 
@@ -77,21 +81,35 @@ def _ok(expect: str, got: str) -> bool:
 
 
 def example_cases(req: Requirement) -> Iterable[Case]:
-    for text, status, where in req.examples_match:
+    for text, status, where, as_of in req.examples_match:
         expect = status or "match"
-        got = _passage_status(req, text)
+        got = _passage_status(req, text, as_of)
         yield Case(req.id, expect, got, _ok(expect, got), where, text)
     for text, where in req.examples_no_match:
         got = _passage_status(req, text)
         yield Case(req.id, "no_match", got, _ok("no_match", got), where, text)
 
 
+def flag_cases(flag: Flag) -> Iterable[Case]:
+    for text, where in flag.examples_match:
+        got = "raised" if assess_flag(flag, Doc(read_document("example.md", data=text.encode("utf-8")))) else "none"
+        yield Case(flag.id, "match", got, got == "raised", where, text)
+    for text, where in flag.examples_no_match:
+        got = "raised" if assess_flag(flag, Doc(read_document("example.md", data=text.encode("utf-8")))) else "none"
+        yield Case(flag.id, "no_match", got, got == "none", where, text)
+
+
 def test_file_cases(path: Path, requirements: dict[str, Requirement]) -> Iterable[Case]:
     label = str(path)
     doc = read_document(str(path))
-    prepared = Doc(doc)
     text = doc.text
-    cache: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    found_as_of = AS_OF.search(text)
+    try:
+        as_of = date.fromisoformat(found_as_of.group(1)) if found_as_of else None
+    except ValueError:
+        raise GapcheckError(f"{label}:{doc.line_of(found_as_of.start())}: as-of needs a date (YYYY-MM-DD)") from None
+    prepared = Doc(doc, as_of)
+    cache: dict[str, dict[str, tuple[list[tuple[int, int]], list[tuple[int, int]]]]] = {}
     for m in ANNOTATION.finditer(text):
         kind, body = m.group(1), m.group(2).split()
         line = doc.line_of(m.start())
@@ -114,18 +132,29 @@ def test_file_cases(path: Path, requirements: dict[str, Requirement]) -> Iterabl
         para = type(whole)(whole.index, first.start, whole.end, whole.section)
         req = requirements[rid]
         if rid not in cache:
-            cache[rid] = {e.name: [_unit(prepared, idx, spans) for idx, spans in find(e.node, prepared, e.scope)]
-                          for e in req.elements}
-        inside = {name for name, units in cache[rid].items()
-                  if any(s < para.end and e > para.start for s, e in units)}
-        got = element_status(req, inside)
+            cache[rid] = {}
+            for e in req.elements:
+                hits, weak = element_hits(e, prepared)
+                cache[rid][e.name] = ([_unit(prepared, i, sp) for i, sp in hits], [_unit(prepared, i, sp) for i, sp in weak])
+        inside, weak = set(), set()
+        for name, (units, weak_units) in cache[rid].items():
+            if any(s < para.end and e > para.start for s, e in units):
+                inside.add(name)
+            elif any(s < para.end and e > para.start for s, e in weak_units):
+                weak.add(name)
+        got = element_status(req, inside, weak)
         yield Case(rid, expect or "match", got, _ok(expect or "match", got), where, text[para.start:para.end])
 
 
 def _unit(doc: Doc, idx: int, spans: list[tuple[int, int]]) -> tuple[int, int]:
-    if spans:
-        return min(s for s, _ in spans), max(e for _, e in spans)
-    s = doc.document.sentences[idx]
+    """Where a match lies, for comparing with an annotated paragraph: its matched words within the anchor
+    sentence's paragraph (words matched further away, by a document-scoped confirmation, do not count)."""
+    d = doc.document
+    s = d.sentences[idx]
+    para = d.paragraphs[s.paragraph]
+    near = [sp for sp in spans if para.start <= sp[0] and sp[1] <= para.end]
+    if near:
+        return min(a for a, _ in near), max(b for _, b in near)
     return s.start, s.end
 
 
@@ -137,6 +166,10 @@ def run(packs: Iterable[Pack], test_dirs: Iterable[Path] = ()) -> dict[str, Tall
     for req in requirements.values():
         tally = tallies.setdefault(req.id, Tally())
         for case in example_cases(req):
+            tally.add(case)
+    for flag in (f for p in packs for f in p.flags):
+        tally = tallies.setdefault(flag.id, Tally())
+        for case in flag_cases(flag):
             tally.add(case)
     dirs: list[Path] = []
     for p in packs:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
+from .dates import fmt, months_before, parse_date
 from .matcher import Doc, Span, find
-from .model import SEVERITY_WEIGHT, STATUS_CREDIT, Evidence, Finding
-from .packs import Requirement
+from .model import SEVERITY_WEIGHT, STATUS_CREDIT, Evidence, Finding, RaisedFlag
+from .packs import Element, Flag, Requirement
 
 MAX_EVIDENCE = 3
 MAX_QUOTE_SENTENCES = 3
@@ -36,10 +37,43 @@ def _evidence(doc: Doc, anchor: int, spans: list[Span], element: str, scope: str
     )
 
 
-def _join(labels: list[str]) -> str:
+def _join(labels: list[str], word: str = "and") -> str:
     if len(labels) <= 1:
         return "".join(labels)
-    return ", ".join(labels[:-1]) + " and " + labels[-1]
+    return ", ".join(labels[:-1]) + f" {word} " + labels[-1]
+
+
+Hits = list[tuple[int, list[Span]]]
+
+
+def element_hits(el: Element, doc: Doc) -> tuple[Hits, Hits]:
+    """An element's matches, split into those that count and those that only earn partial credit (used when
+    nothing counts): for an element with `max_age_months`, a passage counts only when a date in it is that
+    recent (see dates.py)."""
+    hits = find(el.node, doc, el.scope)
+    if el.max_age_months is None or not hits:
+        return hits, []
+    oldest = months_before(doc.as_of, el.max_age_months)
+    fresh, stale = [], []
+    for h in hits:
+        (fresh if any(oldest <= d <= doc.as_of for d in _dates(doc, h[1])) else stale).append(h)
+    return fresh, stale
+
+
+def _dates(doc: Doc, spans: list[Span]) -> list:
+    return [d for s, e in spans for d in [parse_date(doc.text[s:e])] if d is not None]
+
+
+def _stale_note(el: Element, doc: Doc, hits: Hits, evs: list[Evidence]) -> str:
+    dates = sorted({d for _, spans in hits for d in _dates(doc, spans)})
+    past = [d for d in dates if d <= doc.as_of]
+    check = f"the check date ({fmt(doc.as_of)})"
+    if past:
+        return (f"The most recent date the policy gives, {fmt(past[-1])} ({_lines(evs)}), is more than "
+                f"{el.max_age_months} months before {check}.")
+    if dates:
+        return f"The policy's date, {fmt(dates[0])} ({_lines(evs)}), is later than {check}."
+    return f"The passage ({_lines(evs)}) gives no date that can be read."
 
 
 def _lines(evs: list[Evidence]) -> str:
@@ -57,24 +91,43 @@ def assess(req: Requirement, doc: Doc) -> Finding:
             return Finding(status="not_applicable", explanation=why, **base)
         applies_why = why
     found: dict[str, list[Evidence]] = {}
+    notes: list[str] = []
+    stale: set[str] = set()
     for el in req.elements:
-        hits = find(el.node, doc, el.scope)
-        if hits:
-            found[el.name] = [_evidence(doc, idx, spans, el.name, el.scope) for idx, spans in hits]
+        hits, weak = element_hits(el, doc)
+        if hits or weak:
+            found[el.name] = [_evidence(doc, idx, spans, el.name, el.scope) for idx, spans in hits or weak]
+        if weak and not hits:
+            stale.add(el.name)
+            notes.append(_stale_note(el, doc, weak, found[el.name]))
+    counted = set(found) - stale
+    status = element_status(req, counted, stale)
     required = [e for e in req.elements if e.required]
-    have = [e for e in req.elements if e.name in found]
-    have_required = [e for e in required if e.name in found]
-    lacking = [e for e in required if e.name not in found]
-    status = element_status(req, set(found))
+    have = [e for e in req.elements if e.name in counted]
     if status == "missing":
         where = f" {req.expected_in}" if req.expected_in else ""
-        explanation = f"Nothing in the policy states {_join([e.label for e in required])}.{where}".rstrip()
+        if req.min_elements:
+            needed = f"any of {_join([e.label for e in req.elements], 'or')}"
+        else:
+            needed = _join([e.label for e in required])
+        explanation = f"Nothing in the policy states {needed}.{where}".rstrip()
     elif status == "met":
-        explanation = "The policy states " + _join(
-            [f"{e.label} ({_lines(found[e.name])})" for e in have_required]) + "."
+        shown = have if req.min_elements else [e for e in required if e.name in counted]
+        explanation = "The policy states " + _join([f"{e.label} ({_lines(found[e.name])})" for e in shown]) + "."
+    elif req.min_elements:
+        others = [e.label for e in req.elements if e.name not in counted]
+        explanation = (("The policy states " + _join([f"{e.label} ({_lines(found[e.name])})" for e in have]) + "; "
+                        if have else "")
+                       + f"{req.min_elements} or more are needed, for example {_join(others, 'or')}.")
+        explanation = explanation[0].upper() + explanation[1:]
     else:
-        explanation = ("The policy mentions " + _join([f"{e.label} ({_lines(found[e.name])})" for e in have])
-                       + ", but does not state " + _join([e.label for e in lacking]) + ".")
+        lacking = [e for e in required if e.name not in counted]
+        mentioned = [e for e in req.elements if e.name in found and e.name not in stale]
+        explanation = ("The policy mentions " + _join([f"{e.label} ({_lines(found[e.name])})" for e in mentioned])
+                       + ", but does not state " if mentioned else "The policy does not state ")
+        explanation += _join([e.label for e in lacking]) + "."
+    if notes:
+        explanation += " " + " ".join(notes)
     if status != "met" and applies_why:
         explanation += " " + applies_why
     # evidence: the first passage of each element found (required first), then more, in document order;
@@ -96,7 +149,7 @@ def assess(req: Requirement, doc: Doc) -> Finding:
                     chosen.append(ev)
     chosen.sort(key=lambda e: (e.start, e.end))
     return Finding(status=status, explanation=explanation, evidence=tuple(chosen),
-                   elements=tuple((e.name, e.name in found) for e in req.elements), **base)
+                   elements=tuple((e.name, e.name in counted) for e in req.elements), **base)
 
 
 _STOP = frozenset("right rights your data personal information with from that this their about under".split())
@@ -107,11 +160,40 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOP}
 
 
-def element_status(req: Requirement, found: set[str]) -> str:
-    """met = every required element found; partial = some element found; missing = none."""
-    if not any(e.name in found for e in req.elements):
+def element_status(req: Requirement, found: set[str], weak: set[str] | frozenset[str] = frozenset()) -> str:
+    """met = every required element found (or, with `min_elements`, that many of any); partial = some element
+    found, or only `weak` ones (an out-of-date passage); missing = none."""
+    if not any(e.name in found or e.name in weak for e in req.elements):
         return "missing"
+    if req.min_elements:
+        return "met" if sum(e.name in found for e in req.elements) >= req.min_elements else "partial"
     return "met" if all(e.name in found for e in req.elements if e.required) else "partial"
+
+
+def assess_flag(flag: Flag, doc: Doc) -> RaisedFlag | None:
+    """A passage flag: every passage where its pattern matches (at most MAX_EVIDENCE quoted). A contradiction:
+    the first statement of each side, from different sentences; None when the policy does not raise it."""
+    sides = [find(node, doc, flag.scope) for _, node in flag.sides]
+    if not all(sides):
+        return None
+    base = dict(id=flag.id, regime=flag.regime, title=flag.title, citation=flag.citation, severity=flag.severity,
+                remediation=flag.remediation)
+    if not flag.is_contradiction:
+        evs = [_evidence(doc, idx, spans, "passage", flag.scope) for idx, spans in sides[0][:MAX_EVIDENCE]]
+        more = len(sides[0]) - len(evs)
+        where = _lines(evs) + (f" and {more} more" if more > 0 else "")
+        return RaisedFlag(explanation=f"{flag.summary.strip()} ({where}.)", evidence=tuple(evs), **base)
+    for a in sides[0]:
+        ev_a = _evidence(doc, a[0], a[1], "first", flag.scope)
+        for b in sides[1]:
+            ev_b = _evidence(doc, b[0], b[1], "second", flag.scope)
+            if ev_a.end <= ev_b.start or ev_b.end <= ev_a.start:
+                (label_a, _), (label_b, _) = flag.sides
+                explanation = (f"The policy gives {label_a} (line {ev_a.line}) and also {label_b} (line {ev_b.line}). "
+                               f"{flag.summary.strip()}")
+                evs = tuple(sorted((ev_a, ev_b), key=lambda e: e.start))
+                return RaisedFlag(explanation=explanation, evidence=evs, **base)
+    return None
 
 
 def _is_heading(doc: Doc, ev: Evidence) -> bool:

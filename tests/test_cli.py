@@ -170,3 +170,18 @@ def test_version_and_help(capsys):
     assert code == 0 and out.startswith("gapcheck ")
     code, out, _ = run(["check", "--help"], capsys)
     assert code == 0 and "--regime" in out and "--rules" in out
+
+
+def test_as_of_decides_whether_the_date_is_recent(capsys, tmp_path):
+    policy = tmp_path / "p.md"
+    policy.write_text("# Privacy\n\nLast updated: 1 March 2026\n", encoding="utf-8")
+    for as_of, status in (("2026-06-01", "met"), ("2027-06-01", "partial")):
+        code, out, err = run([str(policy), "--regime", "ccpa", "-f", "json", "--as-of", as_of], capsys)
+        found = {f["id"]: f for f in json.loads(out)["reports"][0]["findings"]}
+        assert found["ccpa.last_updated"]["status"] == status, as_of
+
+
+def test_bad_as_of_is_a_one_line_error(capsys, tmp_path):
+    code, out, err = run([GAPPY, "--as-of", "26/11/2026"], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and "'26/11/2026' is not a date (YYYY-MM-DD)" in err

@@ -9,12 +9,16 @@ from checker.packs import builtin_rules_dir
 
 PACKS = checker.load_packs()
 REQUIREMENTS = [r for p in PACKS for r in p.requirements]
+FLAGS = [f for p in PACKS for f in p.flags]
 
 
 def _cases():
     for req in REQUIREMENTS:
         for case in ruletest.example_cases(req):
             yield pytest.param(case, id=f"{req.id}:{case.where.rsplit(':', 1)[1]}")
+    for flag in FLAGS:
+        for case in ruletest.flag_cases(flag):
+            yield pytest.param(case, id=f"{flag.id}:{case.where.rsplit(':', 1)[1]}")
     reqs = {r.id: r for r in REQUIREMENTS}
     for path in sorted(builtin_rules_dir().rglob("*.test.md")):
         for case in ruletest.test_file_cases(path, reqs):
@@ -58,3 +62,9 @@ def test_rules_test_reports_a_failure(tmp_path):
     t = tallies["gdpr.right_to_erasure"]
     assert (t.fn, t.fp) == (1, 1)
     assert {c.where.rsplit(":", 1)[1] for c in t.failures} == {"1", "4"}
+
+
+@pytest.mark.parametrize("flag", FLAGS, ids=lambda f: f.id)
+def test_every_flag_has_enough_varied_examples(flag):
+    assert len(flag.examples_match) >= 6
+    assert len(flag.examples_no_match) >= 6

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..model import GATE_SEVERITIES, Finding, Result
+from ..model import GATE_SEVERITIES, Finding, RaisedFlag, Result
 
 SYMBOLS = {"met": "\u2713", "partial": "\u25d0", "missing": "\u2717", "not_applicable": "\u2013"}
 ASCII_SYMBOLS = {"met": "+", "partial": "~", "missing": "x", "not_applicable": "-"}
@@ -50,6 +50,11 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
             out.append(_c(wrap(f"{title} \u2014 score {_fmt(report.score_by_regime.get(regime))}", ""), "1", colour))
             for f in findings:
                 out.extend(_finding(f, sym, colour, wrap, verbose))
+        if report.flags:
+            out.append("")
+            out.append(_c(wrap(f"Red flags ({len(report.flags)})", ""), "1", colour))
+            for fl in report.flags:
+                out.extend(_flag(fl, unicode, colour, wrap))
         out.append("")
         out.append(wrap(_summary(report.findings), ""))
         out.append("")
@@ -77,6 +82,17 @@ def _finding(f: Finding, sym: dict, colour: bool, wrap, verbose: bool) -> list[s
     if f.status != "met" or verbose:
         lines.append(wrap(f.explanation, "      "))
     for ev in f.evidence if verbose or f.status != "met" else _one_per_element(f):
+        where = f"line {ev.line}" + (f", \u201c{_clip(ev.section, 60)}\u201d" if ev.section else "")
+        lines.append(wrap(f"{where}: \u201c{_clip(ev.quote)}\u201d", "      > "))
+    return lines
+
+
+def _flag(fl: RaisedFlag, unicode: bool, colour: bool, wrap) -> list[str]:
+    mark = "\u26a0" if unicode else "!"
+    head = f"{mark} {'flag':<7} {fl.severity:<8} {fl.id}"
+    lines = [_c(wrap(head, "  "), "35", colour), wrap(f"{fl.title} \u2014 {fl.citation}", "      "),
+             wrap(fl.explanation, "      ")]
+    for ev in fl.evidence:
         where = f"line {ev.line}" + (f", \u201c{_clip(ev.section, 60)}\u201d" if ev.section else "")
         lines.append(wrap(f"{where}: \u201c{_clip(ev.quote)}\u201d", "      > "))
     return lines
