@@ -35,8 +35,9 @@ class PatternError(ValueError):
 def phrase_regex(phrase: str) -> str:
     """A phrase: case-insensitive words, word-bounded; whitespace/hyphens between words are interchangeable.
 
-    `word*` matches any ending (delet* -> delete, deletion); `word?` makes the word optional; plain words
-    also match simple plural and possessive endings (right -> rights, user -> user's).
+    `word*` matches any ending (delet* -> delete, deletion); `word?` makes the word optional; a `?` inside a
+    word stands for any one letter (organi?ation -> organisation, organization); plain words also match simple
+    plural and possessive endings (right -> rights, user -> user's).
     """
     words = normalise(phrase).split()
     if not words:
@@ -47,7 +48,7 @@ def phrase_regex(phrase: str) -> str:
         if optional:
             w = w[:-1]
         wild = w.endswith("*") and len(w) > 1
-        body = re.escape(w[:-1] if wild else w).replace(r"\-", r"[\s-]*")
+        body = re.escape(w[:-1] if wild else w).replace(r"\-", r"[\s-]*").replace(r"\?", r"\w")
         if wild:
             body += r"[\w'-]*"
         elif w[-1:].isalpha() and len(w) >= 3:
@@ -89,7 +90,9 @@ def phrase_keys(phrase: str) -> tuple[set[str], set[str]] | None:
         if not m:
             return None
         first = m.group().lower()
-        if wild and m.end() == len(core):
+        if "?" in core[m.end():m.end() + 1]:  # organi?ation: any word starting "organi"
+            prefixes.add(first)
+        elif wild and m.end() == len(core):
             prefixes.add(first)
         elif wild and "-" in core:  # e-mail* -> "e mail...", "e-mailing", "emailing"
             exact.add(first)

@@ -395,3 +395,11 @@ def test_document_scope_condition_anchors_on_the_sentence_scoped_child(tmp_path)
     # the two parts in different sentences are not the sentence-level fact the condition asks for
     text = "# About\n\nWe are located here. Our office is in the United States.\n\n# GDPR\n\nThe GDPR applies.\n"
     assert finding(packs, text).status == "not_applicable"
+
+
+def test_question_mark_inside_a_word_is_any_one_letter():
+    text = "An organisation. An organization. An organiation. Personalised ads. Personalized ads."
+    assert matches("organi?ation", text) == ["An organisation.", "An organization."]
+    assert matches({"terms": ["personali?ed ads"]}, text) == ["Personalised ads.", "Personalized ads."]
+    assert matches("the data? controller", "The controller. The data controller.") == [
+        "The controller.", "The data controller."]
