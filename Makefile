@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: check the bundled example policies and write their reports to out/
+## demo: check the bundled example policies and write their reports to out/ (the audit report of the gappy
+## example as out/report.pdf and out/report.html)
 demo: $(STAMP)
 	@mkdir -p out
 	@echo "== examples/thorough-policy.md"
@@ -23,7 +24,8 @@ demo: $(STAMP)
 	  code=$$?; [ $$code -le 1 ] || exit $$code
 	@echo
 	@echo "== examples/gappy-policy.md (expected to fail the gate: exit 1)"
-	@$(BIN)/gapcheck examples/gappy-policy.md -o out/gappy-report.json -o out/gappy-report.txt; \
+	@$(BIN)/gapcheck examples/gappy-policy.md -o out/gappy-report.json -o out/gappy-report.txt \
+	  -o out/report.pdf -o out/report.html; \
 	  code=$$?; [ $$code -le 1 ] || exit $$code
 	@echo
 	@echo "Reports written to out/: $$(cd out && ls | tr '\n' ' ')"
@@ -40,9 +42,10 @@ rules-test: $(STAMP)
 accuracy: $(STAMP)
 	$(BIN)/python bench/accuracy.py --corpus $(CORPUS) --write docs/accuracy.md
 
-## bench: time the matcher and the CLI
+## bench: time the matcher and the CLI, and the PDF report of a 20,000-word policy
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/report_bench.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info .pytest_cache

@@ -116,8 +116,9 @@ def check(
         inputs = [inputs]
     if packs is None:
         packs = load_packs(rules, parse_regimes(regimes))
+    as_of = as_of or date.today()  # one check date for every policy of the run, and for the report
     reports = tuple(check_document(read_document(p, encoding), packs, as_of) for p in expand_inputs(inputs))
-    return Result(reports=reports, packs=tuple(packs))
+    return Result(reports=reports, packs=tuple(packs), as_of=as_of)
 
 
 def check_text(text: str, name: str = "policy.md", regimes: str | Sequence[str] | None = None,

@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .api import check, parse_regimes
-from .formatters import FORMATTERS, format_for_path, render
+from .formatters import FILE_ONLY_FORMATS, FORMATTERS, output_formats, render
 from .model import GapcheckError
 from .packs import load_packs
 
@@ -41,21 +41,40 @@ class _DefaultGroup(click.Group):
                                 if isinstance(p, click.Option) and p.get_help_record(ctx) and "--help" not in p.opts])
 
 
-def _write_atomic(path: str, content: str) -> None:
-    target = Path(path)
-    if target.parent and not target.parent.exists():
-        raise GapcheckError(f"{path}: folder {target.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent or "."))
+def _write_all(files: dict[str, str | bytes]) -> None:
+    """Write every report file atomically: each goes to a temporary file beside its target first, and only when
+    all are complete are they moved into place, so a failed run leaves no report, and no half of one, behind."""
+    staged: list[tuple[str, str]] = []
+    umask = os.umask(0)
+    os.umask(umask)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(content)
-        os.replace(tmp, target)
+        for path, content in files.items():
+            target = Path(path)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
+            staged.append((tmp, path))
+            os.chmod(tmp, 0o666 & ~umask)  # as an ordinary new file would be (mkstemp makes it private)
+            if isinstance(content, bytes):
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(content)
+            else:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                    fh.write(content)
+        for tmp, path in staged:
+            os.replace(tmp, path)
     except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise GapcheckError(f"{path}: cannot write ({e.strerror or e})") from None
+
+
+def _check_output_folders(paths) -> None:
+    for path in paths:
+        parent = Path(path).parent
+        if not parent.is_dir():
+            raise GapcheckError(f"{path}: folder {parent} does not exist")
 
 
 def _stdout_unicode() -> bool:
@@ -96,9 +115,11 @@ def _parse_date(ctx, param, value):
 @click.argument("policies", nargs=-1, metavar="POLICY...")
 @_regime_option
 @click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True,
-              help="Format written to stdout.")
+              help="Format written to stdout (text, json). html and pdf need -o: the -o files get that format "
+                   "and stdout shows the text report.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
-              help="Also write a report file; its format comes from the extension (.json, .txt). Repeatable.")
+              help="Also write a report file; its format comes from the extension (.json, .txt, .html, .pdf). "
+                   "Repeatable.")
 @_rules_option
 @click.option("--encoding", metavar="NAME", help="Decode input with this encoding instead of detecting UTF-8/UTF-16.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text report (default: on a terminal).")
@@ -109,14 +130,16 @@ def check_command(policies, regime, fmt, outputs, rules, encoding, colour, verbo
     """Check POLICY files (or folders, or - for stdin) and report what they cover and what is missing."""
     if not policies:
         raise click.UsageError("give one or more policy files, folders, or - for stdin")
+    targets = output_formats(outputs, fmt)  # bad extensions and folders fail before any work is done
+    _check_output_folders(targets)
     result = check(list(policies), regimes=regime, rules=rules, encoding=encoding, as_of=as_of)
     if colour is None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns - 1
-    rendered = {p: render(format_for_path(p), result, width=100) for p in outputs}
-    stdout = render(fmt, result, colour=colour, width=width, unicode=_stdout_unicode(), verbose=verbose)
-    for path, content in rendered.items():
-        _write_atomic(path, content)
+    rendered = {p: render(f, result, width=100) for p, f in targets.items()}
+    stdout = render("text" if fmt in FILE_ONLY_FORMATS else fmt, result, colour=colour, width=width,
+                    unicode=_stdout_unicode(), verbose=verbose)
+    _write_all(rendered)
     click.echo(stdout, nl=False)
     sys.exit(result.exit_code())
 

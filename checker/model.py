@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 STATUSES = ("met", "partial", "missing", "not_applicable")
@@ -176,6 +177,7 @@ class Result:
 
     reports: tuple[Report, ...]
     packs: tuple[Any, ...]  # checker.packs.Pack
+    as_of: date | None = None  # the check date the policies were judged against; the audit report prints it
 
     def exit_code(self, fail_severities: tuple[str, ...] = GATE_SEVERITIES) -> int:
         for report in self.reports:

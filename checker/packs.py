@@ -396,10 +396,12 @@ def _flag(f: dict, i: int, regime: str, defs: dict[str, Node], lines: dict[tuple
 
 def builtin_rules_dir() -> Path:
     try:
-        d = Path(str(resources.files("checker.rules")))
+        # rules/ is a data folder without __init__.py: resources.files() gives a MultiplexedPath there, whose
+        # str() is not a path; a file inside it gives a real one
+        d = Path(str(resources.files("checker.rules").joinpath("defs.yaml"))).parent
         if d.is_dir():
             return d
-    except ModuleNotFoundError:
+    except (ModuleNotFoundError, TypeError, ValueError):
         pass
     return Path(__file__).resolve().parent.parent / "rules"  # a source checkout
 

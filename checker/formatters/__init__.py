@@ -1,22 +1,29 @@
-"""Output formats: one Result in, text out. A dict registry keyed by format name and file extension."""
+"""Output formats: one Result in, text (or PDF bytes) out. A dict registry keyed by format name and file
+extension. html and pdf are audit reports written to files (-o); text and json can also go to stdout."""
 from __future__ import annotations
 
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Union
 
 from ..model import GapcheckError, Result
-from . import json_format, text_format
+from . import html_format, json_format, pdf_format, text_format
 
-Formatter = Callable[..., str]
+Formatter = Callable[..., Union[str, bytes]]
 
 FORMATTERS: dict[str, Formatter] = {
     "text": text_format.render,
     "json": json_format.render,
+    "html": html_format.render,
+    "pdf": pdf_format.render,  # bytes; imports WeasyPrint only when called
 }
 
-EXTENSIONS: dict[str, str] = {".json": "json", ".txt": "text", ".text": "text"}
+EXTENSIONS: dict[str, str] = {".json": "json", ".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
+                              ".pdf": "pdf"}
+
+FILE_ONLY_FORMATS = ("html", "pdf")  # written with -o only (PDF is binary; both are documents, not terminal output)
 
 
-def render(fmt: str, result: Result, **options) -> str:
+def render(fmt: str, result: Result, **options) -> str | bytes:
     try:
         formatter = FORMATTERS[fmt]
     except KeyError:
@@ -25,10 +32,24 @@ def render(fmt: str, result: Result, **options) -> str:
 
 
 def format_for_path(path: str) -> str:
-    from pathlib import Path
-
     ext = Path(path).suffix.lower()
     if ext not in EXTENSIONS:
         raise GapcheckError(f"{path}: cannot tell the output format from '{ext or 'no extension'}' "
                             f"(use one of {', '.join(sorted(EXTENSIONS))})")
     return EXTENSIONS[ext]
+
+
+def output_formats(paths: tuple[str, ...] | list[str], fmt: str | None = None) -> dict[str, str]:
+    """The format of each -o path: from its extension; with `fmt` html or pdf (--format), that format for every
+    path, whose extension must then be that format's or none of the known ones. Raises before anything runs."""
+    if fmt in FILE_ONLY_FORMATS:
+        if not paths:
+            raise GapcheckError(f"--format {fmt} writes a file: give -o PATH as well (for example -o report.{fmt})")
+        out = {}
+        for p in paths:
+            ext = Path(p).suffix.lower()
+            if ext in EXTENSIONS and EXTENSIONS[ext] != fmt:
+                raise GapcheckError(f"{p}: the extension '{ext}' says {EXTENSIONS[ext]}, but --format is {fmt}")
+            out[p] = fmt
+        return out
+    return {p: format_for_path(p) for p in paths}
