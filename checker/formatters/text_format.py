@@ -32,8 +32,8 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
     width = max(40, min(width, 120))
     sym = SYMBOLS if unicode else ASCII_SYMBOLS
     out: list[str] = []
-    wrap = lambda text, indent: textwrap.fill(  # noqa: E731
-        text, width=width, initial_indent=indent, subsequent_indent=indent, break_long_words=True,
+    wrap = lambda text, indent: textwrap.fill(  # noqa: E731 - ASCII first: "\u2026" -> "..." must not overflow
+        text if unicode else _ascii(text), width=width, initial_indent=indent, subsequent_indent=indent, break_long_words=True,
         break_on_hyphens=False)
     titles = {p.regime: p.title for p in result.packs}
     for report in result.reports:
