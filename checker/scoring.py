@@ -183,10 +183,10 @@ def assess_flag(flag: Flag, doc: Doc) -> RaisedFlag | None:
         more = len(sides[0]) - len(evs)
         where = _lines(evs) + (f" and {more} more" if more > 0 else "")
         return RaisedFlag(explanation=f"{flag.summary.strip()} ({where}.)", evidence=tuple(evs), **base)
+    seconds = [_evidence(doc, b[0], b[1], "second", flag.scope) for b in sides[1]]
     for a in sides[0]:
         ev_a = _evidence(doc, a[0], a[1], "first", flag.scope)
-        for b in sides[1]:
-            ev_b = _evidence(doc, b[0], b[1], "second", flag.scope)
+        for ev_b in seconds:
             if ev_a.end <= ev_b.start or ev_b.end <= ev_a.start:
                 (label_a, _), (label_b, _) = flag.sides
                 explanation = (f"The policy gives {label_a} (line {ev_a.line}) and also {label_b} (line {ev_b.line}). "
