@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Time gapcheck: reading + segmenting, matching every pack, and the CLI end to end.
+"""Time gapcheck in CPU seconds: loading the rule packs (with and without the pack cache), reading and
+segmenting, the first check in a process and later ones, and the CLI end to end.
 
     python bench/bench.py [--sizes 1000,10000,100000] [--repeat 5]
 
 Policies of the requested sizes are built by repeating the paragraphs of examples/thorough-policy.md (so the
-text is realistic and the matches are many); the figures are medians over --repeat runs, on this machine.
+text is realistic and the matches are many). Every figure is CPU time (time.process_time, or user+sys of a
+child process), the median over --repeat runs: on a shared machine wall time mostly measures the neighbours.
+Each "cold" figure comes from a fresh process, with its own pack cache folder.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -22,9 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checker import load_packs  # noqa: E402
-from checker.api import check_document, read_document  # noqa: E402
-
 
 def build_policy(words: int) -> str:
     paragraphs = [p for p in (ROOT / "examples" / "thorough-policy.md").read_text("utf-8").split("\n\n") if p.strip()]
@@ -37,43 +38,112 @@ def build_policy(words: int) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+def child(policy: str) -> None:
+    """In a fresh process: CPU time of each step, as JSON on stdout."""
+    t0 = time.process_time()
+    import checker  # noqa: PLC0415
+    from checker.api import check_document, read_document  # noqa: PLC0415
+
+    t1 = time.process_time()
+    packs = checker.load_packs()
+    t2 = time.process_time()
+    out = {"import": t1 - t0, "load": t2 - t1}
+    if policy:
+        doc = read_document(policy)
+        t3 = time.process_time()
+        check_document(doc, packs)
+        t4 = time.process_time()
+        out.update(read=t3 - t2, first=t4 - t3)
+    print(json.dumps(out))
+
+
+def run_child(policy: str, env: dict) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--child", policy], capture_output=True, text=True, env=env,
+                          check=True)
+    return json.loads(proc.stdout)
+
+
+def child_cpu(cmd: list[str], env: dict) -> float:
+    """user + sys CPU seconds of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, capture_output=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,10000,100000")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child is not None:
+        child(args.child)
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
-    packs = load_packs()
-    n_req = sum(len(p.requirements) for p in packs)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"{len(packs)} packs, {n_req} requirements; median of {args.repeat} runs")
-    print(f"{'words':>8}  {'read+segment':>13}  {'match+score':>12}  {'total':>9}  {'per 10k words':>13}")
+    rep = max(1, args.repeat)
+
     with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, GAPCHECK_CACHE_DIR=str(Path(tmp) / "cache"))
+        env.pop("GAPCHECK_NO_CACHE", None)
+        no_cache = dict(env, GAPCHECK_NO_CACHE="1")
+
+        # pack loading, each in a fresh process: from the rule files, into an empty cache, from the cache
+        plain = [run_child("", no_cache)["load"] for _ in range(rep)]
+        miss = []
+        for i in range(rep):
+            miss.append(run_child("", dict(env, GAPCHECK_CACHE_DIR=str(Path(tmp) / f"miss{i}")))["load"])
+        run_child("", env)  # fill the shared cache
+        hit = [run_child("", env)["load"] for _ in range(rep)]
+
+        os.environ["GAPCHECK_NO_CACHE"] = "1"  # this process only times warm checks: no cache of its own
+        import checker  # noqa: PLC0415
+        from checker.api import check_document, read_document  # noqa: PLC0415
+
+        packs = checker.load_packs()
+        n_req = sum(len(p.requirements) for p in packs)
+        n_flags = sum(len(p.flags) for p in packs)
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+              f"load average {os.getloadavg()[0]:.1f}; {len(packs)} packs, {n_req} requirements, {n_flags} red flags; "
+              f"CPU seconds, median of {rep} runs")
+        print(f"pack load: rule files (no cache) {median(plain):.3f}; into an empty cache {median(miss):.3f}; "
+              f"from the cache {median(hit):.3f}")
+
+        print(f"{'words':>8}  {'read+segment':>12}  {'first check':>11}  {'warm check':>10}  {'warm per 10k':>12}")
         for words in sizes:
             path = Path(tmp) / f"policy-{words}.md"
             path.write_text(build_policy(words), encoding="utf-8")
-            t_read = median_time(lambda: read_document(str(path)), args.repeat)
+            # the first check in a process compiles the regexes it needs, unless the pack cache holds them
+            # compiled already (it does after one run): measured in a fresh process, cache warm
+            run_child(str(path), env)
+            first = median([run_child(str(path), env)["first"] for _ in range(rep)])
             doc = read_document(str(path))
-            t_match = median_time(lambda: check_document(doc, packs), args.repeat)
-            total = t_read + t_match
-            print(f"{doc.words:>8}  {t_read * 1000:>10.1f} ms  {t_match * 1000:>9.1f} ms  {total * 1000:>6.1f} ms"
-                  f"  {total / doc.words * 10000 * 1000:>10.1f} ms")
+            check_document(doc, packs)  # compile what it needs first: then only matching is timed
+            reads, warms = [], []
+            for _ in range(rep):
+                t = time.process_time()
+                read_document(str(path))
+                reads.append(time.process_time() - t)
+                t = time.process_time()
+                check_document(doc, packs)
+                warms.append(time.process_time() - t)
+            warm = median(warms)
+            print(f"{doc.words:>8}  {median(reads):>12.3f}  {first:>11.3f}  {warm:>10.3f}"
+                  f"  {warm / doc.words * 10000:>12.3f}")
+
         cli = [sys.executable, "-m", "checker"]
-        t_start = median_time(lambda: subprocess.run(cli + ["--version"], capture_output=True, check=True), args.repeat)
         path = Path(tmp) / "policy-10k.md"
         path.write_text(build_policy(10000), encoding="utf-8")
-        t_cli = median_time(lambda: subprocess.run(cli + [str(path), "-f", "json"], capture_output=True), args.repeat)
-    print(f"CLI start-up (gapcheck --version): {t_start * 1000:.0f} ms; "
-          f"CLI on a 10,000-word policy, all packs, JSON: {t_cli * 1000:.0f} ms")
+        child_cpu(cli + [str(path), "-f", "json"], env)  # the cache holds this run's compiled regexes after it
+        t_start = median([child_cpu(cli + ["--version"], env) for _ in range(rep)])
+        t_cli = median([child_cpu(cli + [str(path), "-f", "json"], env) for _ in range(rep)])
+        t_cli_plain = median([child_cpu(cli + [str(path), "-f", "json"], no_cache) for _ in range(rep)])
+    print(f"CLI start-up (gapcheck --version): {t_start:.2f}; CLI on a 10,000-word policy, all packs, JSON: "
+          f"{t_cli:.2f} (pack cache warm), {t_cli_plain:.2f} (GAPCHECK_NO_CACHE=1)")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:.0f} MB")
     return 0

@@ -8,6 +8,10 @@ A node evaluated over a unit returns None (no match) or a list of (start, end) s
 for highlighting; `not` and `heading` match with no spans of their own.
 Leaves run once per document over the whole normalised text (`Doc.hits`), so evaluating a unit is a
 bisect into sorted hit lists: cost is linear in the document size and the number of leaves.
+Shortcuts that never change a result keep that cost low: phrases are tried only where their first word
+occurs (the word index); a regex only over the sentences and units holding the literal strings every match
+of it contains (`required_literals`), and over a long unit only around them (`regex_barriers`); and a
+sentence is not evaluated where such evidence shows a pattern cannot match (`Doc.necessary`).
 """
 from __future__ import annotations
 
@@ -15,8 +19,9 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Sequence
+from typing import Iterable, Sequence
 
+from .cache import enabled as cache_enabled
 from .dates import PATTERN as DATE_PATTERN, parse_date
 from .document import normalise
 from .model import Document
@@ -114,7 +119,7 @@ def _unbounded_repeat_nesting(parsed, inside_unbounded: bool = False) -> bool:
     length: the shape of (a+)+ and ((a+)b?)+ at any depth, which backtracks exponentially on a near miss."""
     from re import _constants as c  # noqa: PLC0415 - the stdlib's own regex parse tree
 
-    for op, av in parsed:
+    for op, av in getattr(parsed, "data", parsed):  # the parse tree's own list: much faster to walk
         if op in (c.MAX_REPEAT, c.MIN_REPEAT):
             lo, hi, sub = av
             unbounded = hi == c.MAXREPEAT
@@ -141,7 +146,7 @@ def regex_prefixes(tree: list) -> tuple[tuple[str, ...] | None, bool]:
     from re import _constants as c  # noqa: PLC0415
 
     def starts(items) -> set[str] | None:
-        items = list(items)
+        items = list(getattr(items, "data", items))
         i = 0
         while i < len(items) and items[i][0] == c.AT:
             i += 1
@@ -171,6 +176,194 @@ def regex_prefixes(tree: list) -> tuple[tuple[str, ...] | None, bool]:
     return (tuple(sorted(got)) if got else None), not bounded
 
 
+MIN_LITERAL = 3  # shorter required literals (we, us) select nearly every sentence: not worth looking up
+MAX_CLAUSES = 3
+DIGIT = "\ue000"  # in a clause: any character \\d matches (not an ASCII literal, so never confused with one)
+_RARE = frozenset("@#$%&+=<>|~^")  # a literal holding one of these is worth looking up however short
+
+
+_ASCII_LOWER = [chr(i).lower() for i in range(128)]
+
+
+def _weight(token: str) -> int:
+    if token == DIGIT:
+        return 2
+    return max(len(token), MIN_LITERAL) if not _RARE.isdisjoint(token) else len(token)
+
+
+def required_literals(tree) -> tuple[tuple[str, ...], ...] | None:
+    """What every non-empty match of a regex must contain, read off its parse tree: clauses of lower-case
+    ASCII strings (or DIGIT) such that the match holds one of each clause:
+    `\\b(?:not|never)\\s+(?:\\w+\\s+){0,3}(?:sell|share)s?\\b` -> (('never', 'not'), ('sell', 'share')).
+    A text without them cannot match, so it need not be scanned. None when nothing at least MIN_LITERAL
+    long (or a digit, or a rare character such as @) can be given. Wherever the pattern allows a choice every
+    option must contribute, and a construct not understood contributes nothing, so the answer is safe."""
+    from re import _constants as c  # noqa: PLC0415
+
+    LITERAL = c.LITERAL
+    qualities: dict[frozenset[str], tuple[int, int]] = {}
+
+    def quality(clause: frozenset[str]) -> tuple[int, int]:
+        q = qualities.get(clause)
+        if q is None:
+            q = qualities[clause] = (min(map(_weight, clause)), -len(clause))
+        return q
+
+    def digits_only(items) -> bool:
+        items = list(getattr(items, "data", items))
+        return bool(items) and all(op == c.CATEGORY and av == c.CATEGORY_DIGIT
+                                   or op == c.RANGE and 48 <= av[0] <= av[1] <= 57
+                                   or op == c.LITERAL and 48 <= av <= 57 for op, av in items)
+
+    def leads(item) -> set[str]:
+        """The literal text each alternative of a group or branch starts with ('' when it starts otherwise)."""
+        op, av = item
+        if op == c.SUBPATTERN:
+            items = list(av[-1])
+            if len(items) == 1 and items[0][0] in (c.BRANCH, c.SUBPATTERN):
+                return leads(items[0])
+            return {_lead_run(items)}
+        if op == c.BRANCH:
+            out: set[str] = set()
+            for branch in av[1]:
+                items = list(branch)
+                if len(items) == 1 and items[0][0] in (c.BRANCH, c.SUBPATTERN):
+                    out |= leads(items[0])
+                else:
+                    out.add(_lead_run(items))
+            return out
+        return {""}
+
+    def _lead_run(items) -> str:
+        run = ""
+        for op, av in items:
+            if op != c.LITERAL or av >= 128:
+                break
+            run += chr(av).lower()
+        return run
+
+    def req(items) -> list[frozenset[str]]:
+        """Clauses, every one of which a match of this sequence satisfies."""
+        clauses: list[frozenset[str]] = []
+        run = ""
+        for op, av in getattr(items, "data", items):
+            if op is LITERAL and av < 128:
+                run += _ASCII_LOWER[av]
+                continue
+            if run:
+                if op in (c.SUBPATTERN, c.BRANCH):  # sell(?:s|ing) -> sells, selling
+                    joined = {run + lead for lead in leads((op, av))}
+                    if min(map(_weight, joined)) >= MIN_LITERAL:
+                        clauses.append(frozenset(joined))
+                if _weight(run) >= MIN_LITERAL:
+                    clauses.append(frozenset({run}))
+                run = ""
+            if op == c.IN:
+                if digits_only(av):
+                    clauses.append(frozenset({DIGIT}))
+            elif op == c.SUBPATTERN:
+                clauses += req(av[-1])
+            elif op == c.BRANCH:
+                options = [req(branch) for branch in av[1]]
+                if all(options):
+                    clauses.append(frozenset().union(*(max(o, key=quality) for o in options)))
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+                clauses += req(av[2])
+        if run and _weight(run) >= MIN_LITERAL:
+            clauses.append(frozenset({run}))
+        return clauses
+
+    best: list[frozenset[str]] = []
+    for cl in sorted(set(req(list(tree))), key=lambda cl: (quality(cl), sorted(cl)), reverse=True):
+        # ('ell', 'hare') says nothing more than ('sell', 'share'): every string of the one holds one of the other
+        if len(best) < MAX_CLAUSES and not any(all(any(w in v for w in cl) for v in b) for b in best):
+            best.append(cl)
+    return tuple(tuple(sorted(cl)) for cl in best) or None
+
+
+BARRIER_CANDIDATES = ".!?;:\n"
+
+
+def regex_barriers(tree) -> str:
+    """The characters among BARRIER_CANDIDATES that no match of the regex can run over: neither the match
+    nor a look-ahead inside it can consume them (look-behinds only read what precedes). "" when there are
+    none, or when the regex could match the empty string or tests for the end of the string, where reading
+    a text cut short after such a character could differ (see Doc._chunked_hits)."""
+    from re import _constants as c  # noqa: PLC0415
+
+    everything = frozenset(BARRIER_CANDIDATES)
+    # what each character category takes of the candidates (none of them is a letter, digit or underscore)
+    by_category = {c.CATEGORY_WORD: frozenset(), c.CATEGORY_NOT_WORD: everything,
+                   c.CATEGORY_DIGIT: frozenset(), c.CATEGORY_NOT_DIGIT: everything,
+                   c.CATEGORY_SPACE: everything & frozenset(" \t\n\r\f\v"),
+                   c.CATEGORY_NOT_SPACE: everything - frozenset(" \t\n\r\f\v")}
+
+    def in_class(items) -> frozenset[str]:
+        """The candidates a character class [...] takes."""
+        negate = False
+        hit: set[str] = set()
+        for op, av in items:
+            if op == c.NEGATE:
+                negate = True
+            elif op == c.LITERAL:
+                if chr(av) in everything:
+                    hit.add(chr(av))
+            elif op == c.RANGE:
+                hit.update(ch for ch in everything if av[0] <= ord(ch) <= av[1])
+            elif op == c.CATEGORY and av in by_category:
+                hit |= by_category[av]
+            else:
+                return everything  # not understood: say it may
+        return everything - hit if negate else frozenset(hit)
+
+    def consumed(items) -> frozenset[str]:
+        """The candidates some element of `items` may consume."""
+        out: set[str] = set()
+        for op, av in getattr(items, "data", items):
+            if op == c.LITERAL:
+                if chr(av) in everything:
+                    out.add(chr(av))
+            elif op == c.NOT_LITERAL:
+                out |= everything - {chr(av)}
+            elif op == c.IN:
+                out |= in_class(av)
+            elif op == c.AT:
+                if av in (c.AT_END, c.AT_END_STRING):
+                    return everything  # refuse: see above
+            elif op == c.SUBPATTERN:
+                out |= consumed(av[-1])
+            elif op == c.BRANCH:
+                for b in av[1]:
+                    out |= consumed(b)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                if av[1] > 0:
+                    out |= consumed(av[2])
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                if av[0] >= 0:  # a look-ahead reads on; a look-behind (-n) does not
+                    out |= consumed(av[1])
+            else:  # ANY and everything else: it may
+                return everything
+            if len(out) == len(everything):
+                break
+        return frozenset(out)
+
+    tree = list(getattr(tree, "data", tree))
+    try:
+        if _parser_width(tree)[0] < 1:
+            return ""
+    except Exception:  # pragma: no cover - another Python's internals
+        return ""
+    taken = consumed(tree)
+    return "".join(ch for ch in BARRIER_CANDIDATES if ch not in taken)
+
+
+def _parser_width(tree) -> tuple[int, int]:
+    from re import _parser  # noqa: PLC0415
+
+    sub = _parser.SubPattern(_parser.State(), tree) if not isinstance(tree, _parser.SubPattern) else tree
+    return sub.getwidth()
+
+
 def check_regex(source: str) -> tuple[list, re.Pattern]:
     """Parse, vet and compile a rule's regex; returns its parse tree and the compiled pattern."""
     from re import _parser  # noqa: PLC0415
@@ -184,15 +377,141 @@ def check_regex(source: str) -> tuple[list, re.Pattern]:
     if _BACKREF.search(source):
         raise PatternError(f"regex '{source}' uses a backreference, which is not allowed")
     try:
-        try:  # compile the tree already parsed (the stdlib's own compiler entry point) rather than parse twice
-            from re import _compiler  # noqa: PLC0415
+        try:  # compile the tree already parsed (the stdlib's own compiler steps) rather than parse twice
+            if _recording():  # and keep the compiled form for the pack cache (see _CODES)
+                args = _code_args(source, tree)
+                compiled = _build(source, args)
+                _CODES[source] = args
+            else:
+                from re import _compiler  # noqa: PLC0415
 
-            compiled = _compiler.compile(tree, _FLAGS)
+                compiled = _compiler.compile(tree, _FLAGS)
         except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Python's internals
             compiled = re.compile(source, _FLAGS)
         return list(tree), compiled
     except re.error as e:  # e.g. a variable-width look-behind, refused by the compiler
         raise PatternError(f"bad regex '{source}': {e}") from None
+
+
+_LEAF_KEYS: dict[tuple, int] = {}
+
+
+def _leaf_key(pattern: str, groups: dict | None) -> int:
+    k = (pattern, None if groups is None else tuple(groups.items()))
+    got = _LEAF_KEYS.get(k)
+    if got is None:
+        got = _LEAF_KEYS[k] = len(_LEAF_KEYS)
+    return got
+
+
+_COMPILED: dict[str, re.Pattern] = {}  # source -> compiled, shared by every leaf (the same phrase group recurs)
+# source -> what the stdlib regex compiler made of it: the arguments of its last step, _sre.compile. Building
+# a pattern from them skips parsing and compiling, most of the cost of a first check in a process; the pack
+# cache stores them (checker/packs.py). CPython only; anything unexpected falls back to re.compile.
+_CODES: dict[str, tuple] = {}
+_CODES_OK: bool | None = None  # this Python's regex internals are the expected ones (checked once)
+
+
+def _codes_ok() -> bool:
+    global _CODES_OK
+    if _CODES_OK is None:
+        try:
+            probe = r"(?<![\w])(?:data(?:'s|s|es)?[\s*_-]+subject)|(?P<x>a[bc]+?)\b"
+            _CODES_OK = _build(probe, _code_args(probe)) == re.compile(probe, _FLAGS)
+        except Exception:  # noqa: BLE001
+            _CODES_OK = False
+    return _CODES_OK
+
+
+def _recording() -> bool:
+    """Keep the compiled form of each regex compiled: only worth it for the pack cache."""
+    return _codes_ok() and cache_enabled()
+
+
+def _code_args(source: str, tree=None) -> tuple:
+    """What re.compile passes to _sre.compile (re/_compiler.py, compile())."""
+    from re import _compiler, _parser  # noqa: PLC0415
+
+    if tree is None:
+        tree = _parser.parse(source, _FLAGS)
+    code = [int(op) for op in _compiler._code(tree, _FLAGS)]
+    groupindex = dict(tree.state.groupdict)
+    indexgroup = [None] * tree.state.groups
+    for name, i in groupindex.items():
+        indexgroup[i] = name
+    return _FLAGS | tree.state.flags, code, tree.state.groups - 1, groupindex, tuple(indexgroup)
+
+
+def _build(source: str, args: tuple) -> re.Pattern:
+    import _sre  # noqa: PLC0415
+
+    return _sre.compile(source, *args)
+
+
+def _compile_cached(source: str) -> re.Pattern:
+    rx = _COMPILED.get(source)
+    if rx is None:
+        if source in _CODES or _recording():
+            try:
+                args = _CODES.get(source)
+                if args is None:
+                    args = _CODES[source] = _code_args(source)
+                rx = _build(source, args)
+            except Exception:  # noqa: BLE001 - not the expected internals (or a bad regex): as usual
+                _CODES.pop(source, None)
+        if rx is None:
+            rx = re.compile(source, _FLAGS)
+        _COMPILED[source] = rx
+    return rx
+
+
+def compiled_count() -> int:
+    return len(_CODES)
+
+
+def regex_codes(sources: Iterable[str]) -> dict[str, tuple]:
+    """The compiled form (see _CODES) of those of `sources` compiled so far in this process."""
+    return {s: _CODES[s] for s in sources if s in _CODES}
+
+
+def use_regex_codes(table: dict[str, tuple] | None) -> None:
+    """Compiled forms stored by an earlier process (the pack cache)."""
+    if table and _codes_ok():
+        for source, args in table.items():
+            _CODES.setdefault(source, args)
+
+
+def leaves_of(nodes: Iterable["Node"]) -> list["Leaf"]:
+    """Every leaf under the nodes, each once."""
+    seen: dict[int, Leaf] = {}
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Leaf):
+            seen.setdefault(id(node), node)
+            continue
+        stack.extend(getattr(node, "children", ()) or ())
+        child = getattr(node, "child", None)
+        if child is not None:
+            stack.append(child)
+    return list(seen.values())
+
+
+def leaf_sources(leaves: Iterable["Leaf"]) -> list[str]:
+    """Every regex source the leaves may compile: their whole pattern or, when indexed, their phrase groups."""
+    out: dict[str, None] = {}
+    for leaf in leaves:
+        for src in ([leaf.pattern] if leaf.groups is None else leaf.groups.values()):
+            out.setdefault(src)
+    return list(out)
+
+
+# characters that match an ASCII letter under re.IGNORECASE though their str.lower() is not that letter: in a
+# text that holds one, a regex can match where the lower-cased text lacks its required literals
+_CASE_EXOTIC = "\u0130\u0131\u017f\u212a"
+_DIGIT_RX = re.compile(r"\d")
+OFFSET_INDEX_MAX = 3_000_000  # characters (about 500,000 words)
+CHUNKED_MIN = 2000  # a unit longer than this is searched piecewise when the regex allows it
 
 
 class Doc:
@@ -202,9 +521,41 @@ class Doc:
         self.document = document
         self.as_of = as_of or date.today()  # the check date, for elements that must be recent
         self.text = document.norm
-        self._hits: dict[int, tuple[list[int], list[Span]]] = {}
-        self._unit_hits: dict[tuple[int, Span], list[Span]] = {}
+        self._hits: dict[object, tuple[list[int], list[Span]]] = {}  # by Leaf.key
+        self._hits_asked: set[int] = set()  # ids of the leaves whose hits() were asked for (see unit_hits)
+        self._unit_hits: dict[tuple[object, Span], list[Span]] = {}
+        self._lower: str | None = None  # the text lower-cased, for required literals; "" when unusable
+        self._literal_at: dict[str, list[int]] = {}
+        self._literal_spans: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
+        self._literal_sents: dict[tuple[tuple[str, ...], ...], set[int]] = {}
+        self._lit_sents: dict[str, set[int]] = {}
+        self._necessary: dict[int, set[int] | None] = {}
+        self._barriers: dict[str, list[int]] = {}
+        self._group_hits: dict[tuple[tuple[str, str], str], list[Span]] = {}
+        self._vocab_joined: tuple[list[str], list[int], str] | None = None
+        self._sent_spans = [(s.start, s.end) for s in document.sentences]
         self.sent_starts = [s.start for s in document.sentences]
+        # offset -> sentence_at(offset), and offset -> the sentence whose span holds it (-1: none), for every
+        # offset of the text; only for sentences in order and apart (as segment() makes them), and a text of
+        # reasonable size (two pointers a character); otherwise bisect does the same, slower
+        starts = self.sent_starts
+        self._sent_of: list[int] | None = None
+        self._cover: list[int] | None = None
+        if len(self.text) <= OFFSET_INDEX_MAX and all(a <= b for a, b in zip(starts, starts[1:])):
+            size = len(self.text) + 1
+            sent_of = [0] * size
+            for i, a in enumerate(starts):
+                b = starts[i + 1] if i + 1 < len(starts) else size
+                if a < b:
+                    sent_of[a:b] = [i] * (b - a)
+            self._sent_of = sent_of[:size]
+            spans = self._sent_spans
+            apart = all(e <= b for (_, e), (b, _) in zip(spans, spans[1:]))
+            if apart and (not spans or spans[-1][1] <= len(self.text)):
+                cover = [-1] * len(self.text)
+                for i, (a, e) in enumerate(spans):
+                    cover[a:e] = [i] * (e - a)
+                self._cover = cover
         # a lone top-level heading that opens the document, above other headings, is its title ("Privacy
         # Policy"): it encloses every section, so it gives no section its context
         heads = document.sections[1:]
@@ -220,15 +571,16 @@ class Doc:
             self.vocab.setdefault(m.group().lower(), []).append(m.start())
 
     def hits(self, leaf: "Leaf") -> tuple[list[int], list[Span]]:
-        key = id(leaf)
+        self._hits_asked.add(id(leaf))
+        key = leaf.key
         got = self._hits.get(key)
         if got is None:
             if leaf.groups is None:
                 # sentence by sentence, as the units see it: a match never spans two sentences, and `^`/`$`
                 # anchor at sentence (and line) boundaries
+                sentences = self.document.sentences
                 spans = [sp for idx in self._regex_sentences(leaf)
-                         for sp in self._regex_hits(leaf, (self.document.sentences[idx].start,
-                                                           self.document.sentences[idx].end))]
+                         for sp in self._regex_hits(leaf, (sentences[idx].start, sentences[idx].end))]
             else:
                 spans = self._indexed_hits(leaf)
             got = ([s for s, _ in spans], spans)
@@ -237,52 +589,253 @@ class Doc:
 
     def unit_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
         """Hits of a leaf inside one unit. A regex that only vetoes or confirms candidates never needs the
-        whole text: it is run over the units asked about (memoised), which keeps many vetoes cheap."""
-        if leaf.groups is not None or id(leaf) in self._hits:
-            starts, spans = self.hits(leaf)
+        whole text: it is run over the units asked about (memoised), which keeps many vetoes cheap; a unit
+        without any of the regex's required literals is not scanned at all."""
+        if leaf.groups is not None or id(leaf) in self._hits_asked:
+            got = self._hits.get(leaf.key)
+            starts, spans = self.hits(leaf) if got is None else got
             lo = bisect_left(starts, span[0])
-            hi = bisect_left(starts, span[1])
-            return [sp for sp in spans[lo:hi] if sp[1] <= span[1]]
-        key = (id(leaf), span)
+            hi = bisect_left(starts, span[1], lo)
+            end = span[1]
+            return [sp for sp in spans[lo:hi] if sp[1] <= end]
+        key = (leaf.key, span)
         got = self._unit_hits.get(key)
         if got is None:
+            if leaf.literals is not None and self.lower:
+                for clause in leaf.literals:
+                    starts, _, min_end = self._literal_occurrences(clause)
+                    i = bisect_left(starts, span[0])
+                    if i == len(starts) or min_end[i] > span[1]:
+                        got = self._unit_hits[key] = []
+                        return got
             got = self._unit_hits[key] = self._regex_hits(leaf, span)
         return got
 
+    @property
+    def lower(self) -> str:
+        """The text lower-cased, offset for offset; "" when that cannot stand in for the case-insensitive
+        matching of ASCII literals (a length-changing or exotic case mapping in the text)."""
+        if self._lower is None:
+            low = self.text.lower()
+            ok = len(low) == len(self.text) and not any(ch in self.text for ch in _CASE_EXOTIC)
+            self._lower = low if ok else ""
+        return self._lower
+
+    def _literal_at_offsets(self, lit: str) -> list[int]:
+        """Every offset where `lit` occurs in the lower-cased text (overlapping ones too), in no set order."""
+        at = self._literal_at.get(lit)
+        if at is not None:
+            return at
+        at = []
+        if lit == DIGIT:
+            at = [m.start() for m in _DIGIT_RX.finditer(self.text)]
+        elif lit.isascii() and lit.isalnum():
+            # letters and digits only: an occurrence lies within one word, so look for it in the list of
+            # distinct words (a few times shorter than the text) and place it at each of that word's offsets
+            words, word_at, joined = self._vocab_string()
+            find = joined.find
+            n = len(lit)
+            i = find(lit)
+            while i >= 0:
+                w = bisect_right(word_at, i) - 1
+                k = i - word_at[w]
+                if k + n <= len(words[w]):
+                    positions = self.vocab[words[w]]
+                    at.extend(positions if k == 0 else [p + k for p in positions])
+                i = find(lit, i + 1)
+        else:
+            find = self.lower.find
+            i = find(lit)
+            while i >= 0:
+                at.append(i)
+                i = find(lit, i + 1)
+        self._literal_at[lit] = at
+        return at
+
+    def _vocab_string(self) -> tuple[list[str], list[int], str]:
+        got = self._vocab_joined
+        if got is None:
+            if self._sorted_vocab is None:
+                self._sorted_vocab = sorted(self.vocab)
+            words = self._sorted_vocab
+            word_at, offset = [], 0
+            for w in words:
+                word_at.append(offset)
+                offset += len(w) + 1
+            got = self._vocab_joined = (words, word_at, "\n".join(words))
+        return got
+
+    def _literal_occurrences(self, literals: tuple[str, ...]) -> tuple[list[int], list[int], list[int]]:
+        """Where any of `literals` occurs in the text: the sorted start offsets, their end offsets, and for
+        each the smallest end offset of the occurrences from there on (so "one lies within [s, e)" is one
+        bisect)."""
+        got = self._literal_spans.get(literals)
+        if got is None:
+            occ: list[Span] = []
+            for lit in literals:
+                n = len(lit)
+                occ.extend((i, i + n) for i in self._literal_at_offsets(lit))
+            occ.sort()
+            starts = [s for s, _ in occ]
+            ends = [e for _, e in occ]
+            min_end = list(ends)
+            for k in range(len(min_end) - 2, -1, -1):
+                if min_end[k + 1] < min_end[k]:
+                    min_end[k] = min_end[k + 1]
+            got = self._literal_spans[literals] = (starts, ends, min_end)
+        return got
+
+    def literal_sentences(self, literals: tuple[tuple[str, ...], ...]) -> set[int] | None:
+        """The sentences that hold a whole occurrence of a string of each clause (see required_literals);
+        None when the text does not allow the test."""
+        if not self.lower:
+            return None
+        got = self._literal_sents.get(literals)
+        if got is None:
+            for clause in literals:
+                found: set[int] = set()
+                for lit in clause:
+                    found |= self._literal_sentences(lit)
+                got = found if got is None else got & found
+                if not got:
+                    break
+            self._literal_sents[literals] = got  # type: ignore[assignment]
+        return got
+
+    def _literal_sentences(self, lit: str) -> set[int]:
+        got = self._lit_sents.get(lit)
+        if got is None:
+            at = self._literal_at_offsets(lit)
+            last = len(lit) - 1
+            cover = self._cover
+            if cover is not None:  # the occurrence's first and last character lie in the same sentence
+                got = {k for i in at for k in (cover[i],) if k >= 0 and cover[i + last] == k}
+            else:
+                sentences = self.document.sentences
+                got = set()
+                for i in at:
+                    k = self.sentence_at(i)
+                    if sentences[k].start <= i and i + last < sentences[k].end:
+                        got.add(k)
+            self._lit_sents[lit] = got
+        return got
+
+    def hit_sentences(self, leaf: "Leaf") -> set[int]:
+        """The sentences where hits of `leaf` start."""
+        starts = self.hits(leaf)[0]
+        sent_of = self._sent_of
+        if sent_of is not None and (not starts or starts[-1] < len(sent_of)):
+            return {sent_of[s] for s in starts}
+        return {self.sentence_at(s) for s in starts}
+
+    def cannot_match(self, node: "Node", span: Span, anchor: int) -> bool:
+        """True when `node`, evaluated over the anchor sentence itself, is known not to match there (see
+        necessary); False when it may, or when `span` is another unit."""
+        if self._sent_spans[anchor] != span:
+            return False
+        key = id(node)
+        bound = self._necessary[key] if key in self._necessary else self.necessary(node)
+        return bound is not None and anchor not in bound
+
+    def necessary(self, node: "Node") -> set[int] | None:
+        """Sentences outside which `node`, evaluated over a sentence, cannot match (None: no such bound);
+        memoised per node, since definitions are shared by many rules."""
+        key = id(node)
+        if key in self._necessary:
+            return self._necessary[key]
+        got = self._necessary[key] = node.necessary(self) if node.scope in (None, "sentence") else None
+        return got
+
     def _regex_sentences(self, leaf: "Leaf") -> list[int] | range:
+        # a sentence without the regex's required literals cannot hold a match: not scanned
+        lit = self.literal_sentences(leaf.literals) if leaf.literals is not None else None
         if not leaf.prefixes or leaf.inside_word:
-            return range(len(self.document.sentences))
+            return range(len(self.document.sentences)) if lit is None else sorted(lit)
         if self._sorted_vocab is None:
             self._sorted_vocab = sorted(self.vocab)
         words = self._sorted_vocab
         found: set[int] = set()
         for p in leaf.prefixes:  # the words starting with p form one run of the sorted vocabulary
             for word in words[bisect_left(words, p):bisect_left(words, p + "\uffff")]:
-                found.update(self.sentence_at(pos) for pos in self.vocab[word])
-        return sorted(found)
+                found.update(map(self.sentence_at, self.vocab[word]))
+        return sorted(found if lit is None else found & lit)
 
     def _regex_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
         s = span[0]
+        if span[1] - s > CHUNKED_MIN and leaf.barriers and leaf.literals is not None and self.lower:
+            return self._chunked_hits(leaf, span)
         return [(s + m.start(), s + m.end()) for m in leaf.regex.finditer(self.text[s:span[1]]) if m.end() > m.start()]
+
+    def _chunked_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
+        """What finditer over the unit gives, found by searching only the stretches between two barrier
+        characters (Leaf.barriers) that hold one of the regex's required literals. Exact: a match holds such a
+        literal and runs over no barrier, so none starts before the barrier preceding the next literal; and
+        as neither the match nor a look-ahead reads past the next barrier, a search cut short just after it
+        (endpos) decides every start up to it as the whole text would. The regex cannot match the empty
+        string, so finditer is plain repeated search."""
+        s, e = span
+        x = self.text[s:e]
+        search = leaf.regex.search
+        starts, ends, _ = self._literal_occurrences(leaf.literals[0])  # type: ignore[index]
+        bars = self._barrier_positions(leaf.barriers)
+        out: list[Span] = []
+        pos = s
+        n = len(starts)
+        while True:
+            i = bisect_left(starts, pos)
+            while i < n and starts[i] < e and ends[i] > e:
+                i += 1
+            if i == n or starts[i] >= e:
+                return out
+            o = starts[i]
+            k = bisect_left(bars, o)
+            jump = bars[k - 1] + 1 if k and bars[k - 1] + 1 > pos else pos
+            stop = bars[k] + 1 if k < len(bars) and bars[k] < e else e
+            m = search(x, jump - s, stop - s)
+            if m is None:
+                if stop >= e:
+                    return out
+                pos = stop
+            else:
+                out.append((s + m.start(), s + m.end()))
+                pos = s + m.end()
+
+    def _barrier_positions(self, chars: str) -> list[int]:
+        got = self._barriers.get(chars)
+        if got is None:
+            got = self._barriers[chars] = [m.start() for m in re.finditer(f"[{re.escape(chars)}]", self.text)]
+        return got
 
     def _indexed_hits(self, leaf: "Leaf") -> list[Span]:
         """Try the leaf's phrases only where one of their first words occurs (the word index), not at every
         character: the reason matching stays fast however many phrases a pack has."""
         found: set[Span] = set()
         text = self.text
-        for group_key in leaf.groups:
-            kind, word = group_key
-            if kind == "=":
-                positions = self.vocab.get(word, ())
-            else:
-                positions = [p for w, ps in self.vocab.items() if w.startswith(word) for p in ps]
-            if not positions:
-                continue
-            rx = leaf.group_regex(group_key)
-            for pos in positions:
-                m = rx.match(text, pos)
-                if m and m.end() > pos:
-                    found.add((pos, m.end()))
+        memo = self._group_hits
+        for group_key, source in leaf.groups.items():  # type: ignore[union-attr]
+            got = memo.get((group_key, source))  # the same group recurs in many leaves
+            if got is None:
+                kind, word = group_key
+                if kind == "=":
+                    positions = self.vocab.get(word, ())
+                else:  # the words starting with `word` form one run of the sorted vocabulary
+                    if self._sorted_vocab is None:
+                        self._sorted_vocab = sorted(self.vocab)
+                    words = self._sorted_vocab
+                    positions = []
+                    for i in range(bisect_left(words, word), len(words)):
+                        if not words[i].startswith(word):
+                            break
+                        positions.extend(self.vocab[words[i]])
+                got = []
+                if positions:
+                    match = leaf.group_regex(group_key).match
+                    for pos in positions:
+                        m = match(text, pos)
+                        if m and m.end() > pos:
+                            got.append((pos, m.end()))
+                memo[(group_key, source)] = got
+            found.update(got)
         # like a left-to-right scan: a hit inside a longer, earlier-starting hit is not a hit of its own
         out: list[Span] = []
         for sp in sorted(found, key=lambda x: (x[0], -x[1])):
@@ -308,6 +861,9 @@ class Doc:
         return 0, len(self.text)
 
     def sentence_at(self, offset: int) -> int:
+        sent_of = self._sent_of
+        if sent_of is not None and 0 <= offset < len(sent_of):
+            return sent_of[offset]
         return max(0, bisect_right(self.sent_starts, offset) - 1)
 
 
@@ -328,6 +884,12 @@ class Node:
         one of them cannot match. None when no such set can be given (then every sentence is a candidate)."""
         return None
 
+    def necessary(self, doc: Doc) -> set[int] | None:
+        """The sentences where this node, evaluated over that sentence, can match; a superset, from cheap
+        evidence only (word-indexed phrase hits, the literals a regex requires). None: no bound. Called
+        through Doc.necessary, only for nodes whose scope is None or sentence."""
+        return None
+
 
 @dataclass(eq=False)
 class Leaf(Node):
@@ -342,20 +904,45 @@ class Leaf(Node):
     # holding one are scanned; None when the regex can start anywhere
     prefixes: tuple[str, ...] | None = None
     inside_word: bool = False  # the regex has no leading \b: a prefix may start inside a word
+    # for a regex: strings one of which every match contains (required_literals); a sentence or unit without
+    # any of them is not scanned
+    literals: tuple[tuple[str, ...], ...] | None = None
+    barriers: str = ""  # characters no match runs over (regex_barriers): a long unit is searched piecewise
     _compiled: dict = field(default_factory=dict, repr=False)
+    # what the leaf's hits depend on, as a small number: leaves written the same way in several rules
+    # share their hits
+    key: int = field(default=-1, init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        self.key = _leaf_key(self.pattern, self.groups)
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.key = _leaf_key(self.pattern, self.groups)
 
     @property
     def regex(self) -> re.Pattern:
         rx = self._compiled.get(None)
         if rx is None:
-            rx = self._compiled[None] = re.compile(self.pattern, _FLAGS)
+            rx = self._compiled[None] = _compile_cached(self.pattern)
         return rx
 
     def group_regex(self, key: tuple[str, str]) -> re.Pattern:
         rx = self._compiled.get(key)
         if rx is None:
-            rx = self._compiled[key] = re.compile(self.groups[key], _FLAGS)  # type: ignore[index]
+            rx = self._compiled[key] = _compile_cached(self.groups[key])  # type: ignore[index]
         return rx
+
+    def __getstate__(self):  # pickled (the pack cache) without compiled regexes: they are rebuilt on use
+        state = dict(self.__dict__)
+        state["_compiled"] = {}
+        del state["key"]  # numbered afresh in each process
+        return state
+
+    def eval(self, doc, span, anchor):  # Node.eval and _eval in one call: leaves are evaluated most often
+        if self.scope is not None:
+            span = doc.unit_span(self.scope, anchor)
+        return doc.unit_hits(self, span) or None
 
     def _eval(self, doc, span, anchor):
         return doc.unit_hits(self, span) or None
@@ -363,10 +950,17 @@ class Leaf(Node):
     def positive_leaves(self):
         return [self] if self.scope in (None, "sentence") else None
 
+    def necessary(self, doc):
+        if self.groups is not None:
+            return doc.hit_sentences(self)
+        return doc.literal_sentences(self.literals) if self.literals is not None else None
+
 
 @dataclass(eq=False)
 class DateLeaf(Leaf):
     """A calendar date in any of the usual written forms (`date: true`); only real dates match."""
+
+    eval = Node.eval
 
     def _eval(self, doc, span, anchor):
         return [sp for sp in doc.unit_hits(self, span) if parse_date(doc.text[sp[0]:sp[1]])] or None
@@ -375,6 +969,13 @@ class DateLeaf(Leaf):
 @dataclass(eq=False)
 class Any(Node):
     children: Sequence[Node] = ()
+
+    def eval(self, doc, span, anchor):
+        if self.scope is not None:
+            span = doc.unit_span(self.scope, anchor)
+        elif doc.cannot_match(self, span, anchor):
+            return None
+        return self._eval(doc, span, anchor)
 
     def _eval(self, doc, span, anchor):
         out: list[Span] | None = None
@@ -395,10 +996,26 @@ class Any(Node):
             out += leaves
         return out
 
+    def necessary(self, doc):
+        out: set[int] = set()
+        for c in self.children:
+            got = doc.necessary(c)
+            if got is None:
+                return None
+            out |= got
+        return out
+
 
 @dataclass(eq=False)
 class All(Node):
     children: Sequence[Node] = ()
+
+    def eval(self, doc, span, anchor):
+        if self.scope is not None:
+            span = doc.unit_span(self.scope, anchor)
+        elif doc.cannot_match(self, span, anchor):
+            return None
+        return self._eval(doc, span, anchor)
 
     def _eval(self, doc, span, anchor):
         out: list[Span] = []
@@ -422,6 +1039,9 @@ class All(Node):
             return None
         # the cheapest child to look up: word-indexed leaves before regexes that must scan sentences
         return min(options, key=lambda leaves: sum(leaf.groups is None and not leaf.prefixes for leaf in leaves))
+
+    def necessary(self, doc):
+        return _intersect(doc, self.children)
 
 
 @dataclass(eq=False)
@@ -453,6 +1073,24 @@ class Near(Node):
             return None
         return self.children[0].positive_leaves() if self.children[0].scope in (None, "sentence") else None
 
+    def necessary(self, doc):
+        return _intersect(doc, self.children)
+
+
+def _intersect(doc: Doc, children: Sequence[Node]) -> set[int] | None:
+    """Every child must match over the same sentence: the intersection of their bounds (children of a wider
+    scope look beyond the sentence and give none)."""
+    out: set[int] | None = None
+    for c in children:
+        if c.scope not in (None, "sentence"):
+            continue
+        got = doc.necessary(c)
+        if got is not None:
+            out = got if out is None else out & got
+            if not out:
+                break
+    return out
+
 
 @dataclass(eq=False)
 class Not(Node):
@@ -482,9 +1120,13 @@ class Heading(Node):
         return None
 
 
+_INTERNED: dict[str, str] = {}
+
+
 def _alternation(regexes: list[str]) -> str:
     alts = sorted(set(regexes), key=lambda a: (-len(a), a))
-    return "|".join(f"(?:{a})" for a in alts)
+    out = "|".join(f"(?:{a})" for a in alts)
+    return _INTERNED.setdefault(out, out)  # one string for the same group in every leaf (and pickle)
 
 
 def _phrase_leaf(phrases: list[str]) -> Leaf:
@@ -500,11 +1142,35 @@ def _phrase_leaf(phrases: list[str]) -> Leaf:
             groups.setdefault(("=", k), []).append(rx)
         for k in prefixes:
             groups.setdefault(("^", k), []).append(rx)
+    pattern = _alternation(regexes)
+    literals, barriers = None, ""
+    if groups is None:  # scanned like a regex: look for its required literals first
+        from re import _parser  # noqa: PLC0415
+
+        tree = _parser.parse(pattern, _FLAGS)
+        literals, barriers = required_literals(tree), regex_barriers(tree)
     return Leaf(
-        pattern=_alternation(regexes),
+        pattern=pattern,
         source=" | ".join(phrases),
         groups=None if groups is None else {k: _alternation(v) for k, v in sorted(groups.items())},
+        literals=literals,
+        barriers=barriers,
     )
+
+
+_REGEX_LEAF_FIELDS: dict[str, tuple[re.Pattern, dict]] = {}
+
+
+def _regex_leaf_fields(source: str) -> tuple[re.Pattern, dict]:
+    """check_regex and what the parse tree tells about a regex, once per source (rules repeat regexes)."""
+    got = _REGEX_LEAF_FIELDS.get(source)
+    if got is None:
+        tree, compiled = check_regex(source)
+        prefixes, inside_word = regex_prefixes(tree)
+        fields = dict(prefixes=prefixes, inside_word=inside_word, literals=required_literals(tree),
+                      barriers=regex_barriers(tree))
+        got = _REGEX_LEAF_FIELDS[source] = (compiled, fields)
+    return got
 
 
 def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
@@ -519,14 +1185,12 @@ def compile_pattern(spec, defs: dict[str, Node], path: str = "match") -> Node:
             node = _phrase_leaf(list(spec["terms"]))
         elif "regex" in spec:
             source = normalise(spec["regex"])
-            tree, compiled = check_regex(source)
-            prefixes, inside_word = regex_prefixes(tree)
-            node = Leaf(pattern=source, source=spec["regex"], prefixes=prefixes, inside_word=inside_word)
+            compiled, fields = _regex_leaf_fields(source)
+            node = Leaf(pattern=source, source=spec["regex"], **fields)
             node._compiled[None] = compiled
         elif "date" in spec:
-            tree, compiled = check_regex(DATE_PATTERN)
-            prefixes, inside_word = regex_prefixes(tree)
-            node = DateLeaf(pattern=DATE_PATTERN, source="date", prefixes=prefixes, inside_word=inside_word)
+            compiled, fields = _regex_leaf_fields(DATE_PATTERN)
+            node = DateLeaf(pattern=DATE_PATTERN, source="date", **fields)
             node._compiled[None] = compiled
         elif "any" in spec:
             node = Any(children=[compile_pattern(c, defs, f"{path}.any[{i}]") for i, c in enumerate(spec["any"])])
@@ -565,8 +1229,7 @@ def candidates(node: Node, doc: Doc) -> list[int]:
         return list(range(len(doc.document.sentences)))
     found: set[int] = set()
     for leaf in leaves:
-        for s in doc.hits(leaf)[0]:
-            found.add(doc.sentence_at(s))
+        found |= doc.hit_sentences(leaf)
     return sorted(found)
 
 
@@ -574,7 +1237,12 @@ def find(node: Node, doc: Doc, scope: str = "sentence") -> list[tuple[int, list[
     """All units (named by their first candidate sentence) where `node` matches, in document order."""
     out = []
     seen_units: set[Span] = set()
-    for idx in candidates(node, doc):
+    cands = candidates(node, doc)
+    if scope == "sentence":  # skip the sentences where the node cannot match (cheaply known)
+        bound = doc.necessary(node)
+        if bound is not None:
+            cands = [i for i in cands if i in bound]
+    for idx in cands:
         unit = doc.unit_span(scope, idx)
         if scope != "sentence":
             if unit in seen_units:

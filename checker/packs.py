@@ -6,6 +6,7 @@ A pack is a folder with `pack.yaml` (regime, title, version, shared `defs`, opti
 """
 from __future__ import annotations
 
+import atexit
 import json
 import re
 from dataclasses import dataclass
@@ -15,10 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-import jsonschema
 import yaml
 
-from .matcher import Node, PatternError, compile_pattern
+from .matcher import (Node, PatternError, compile_pattern, compiled_count, leaf_sources, leaves_of, regex_codes,
+                      use_regex_codes)
 from .model import GapcheckError
 
 
@@ -183,7 +184,9 @@ def _line_for(lines: dict[tuple, int], path: tuple) -> int:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> "jsonschema.Draft202012Validator":  # noqa: F821
+    import jsonschema  # noqa: PLC0415 - imported only when rule files are read (not on a pack-cache hit)
+
     schema = json.loads(resources.files("checker.schema").joinpath("pack.schema.json").read_text("utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
@@ -192,6 +195,8 @@ def _validate(data: Any, lines: dict[tuple, int], label: str) -> None:
     errors = list(_validator().iter_errors(data))
     if not errors:
         return
+    import jsonschema  # noqa: PLC0415
+
     err = jsonschema.exceptions.best_match(errors)
     # inside a oneOf, report the most specific branch error rather than "is not valid under any"
     while err.context:
@@ -414,9 +419,78 @@ def _pack_dirs(root: Path) -> list[Path]:
 
 def load_packs(extra_dirs: Iterable[str | Path] = (), regimes: Iterable[str] | None = None) -> tuple[Pack, ...]:
     """Load the built-in packs, then packs from each extra folder; a later requirement with the same id
-    replaces the earlier one in place, new requirements and regimes are added. `regimes` filters the result."""
-    packs: dict[str, Pack] = {}
+    replaces the earlier one in place, new requirements and regimes are added. `regimes` filters the result.
+    The compiled packs are cached on disk (checker/cache.py), keyed by the bytes of every rule file read."""
+    from . import cache  # noqa: PLC0415
+
     roots = [builtin_rules_dir()] + [Path(d) for d in extra_dirs]
+    packs, codes = cache.cached(roots, lambda: _rule_files(roots), lambda: _load_roots(roots))
+    use_regex_codes(codes)
+    global _SAVE_REGISTERED
+    if not _SAVE_REGISTERED and cache.last() is not None:
+        atexit.register(_save_regex_codes)
+        _SAVE_REGISTERED = True
+    if regimes is not None:
+        wanted = list(regimes)
+        unknown = [r for r in wanted if r not in packs]
+        if unknown:
+            raise GapcheckError(f"unknown regime '{unknown[0]}' (available: {', '.join(sorted(packs))}, all)")
+        return tuple(packs[r] for r in wanted)
+    return tuple(sorted(packs.values(), key=lambda p: (p.position, p.regime)))
+
+
+_SAVE_REGISTERED = False
+SAVE_CODES_MIN = 10  # the cache file is rewritten when this many more of its regexes were compiled
+
+
+def _save_regex_codes() -> None:
+    """At exit: store the compiled form of the regexes this process compiled for the packs it loaded last
+    (from the cache or into it), so the next process need not compile them again: compiling is most of the
+    cost of a first check."""
+    from . import cache  # noqa: PLC0415
+
+    try:
+        got = cache.last()
+        if got is None:
+            return
+        packs, stored = got
+        had = len(stored or ())
+        if compiled_count() < had + SAVE_CODES_MIN:
+            return
+        codes = regex_codes(leaf_sources(leaves_of(_pack_nodes(packs))))
+        if len(codes) >= had + SAVE_CODES_MIN:
+            cache.update(packs, codes)
+    except Exception:  # noqa: BLE001 - never fail at exit for a cache
+        pass
+
+
+def _pack_nodes(packs: dict[str, Pack]) -> list[Node]:
+    nodes: list[Node] = []
+    for pack in packs.values():
+        for r in pack.requirements:
+            nodes += [e.node for e in r.elements]
+            if r.when is not None:
+                nodes += [n for n in (r.when.match, r.when.unless) if n is not None]
+        for f in pack.flags:
+            nodes += [n for _, n in f.sides]
+    return nodes
+
+
+def _rule_files(roots: list[Path]) -> list[Path]:
+    """Every file _load_roots reads, in the order it reads them (for the cache key)."""
+    files: list[Path] = []
+    for root in roots:
+        if not root.is_dir():
+            raise GapcheckError(f"{root}: rules folder not found")
+        if (root / "defs.yaml").is_file():
+            files.append(root / "defs.yaml")
+        for d in _pack_dirs(root):
+            files += sorted(d.glob("*.yaml"))
+    return files
+
+
+def _load_roots(roots: list[Path]) -> dict[str, Pack]:
+    packs: dict[str, Pack] = {}
     common: dict[str, Node] = {}
     for root in roots:
         if not root.is_dir():
@@ -431,13 +505,7 @@ def load_packs(extra_dirs: Iterable[str | Path] = (), regimes: Iterable[str] | N
             if pack.regime in packs:
                 pack = _merge(packs[pack.regime], pack)
             packs[pack.regime] = pack
-    if regimes is not None:
-        wanted = list(regimes)
-        unknown = [r for r in wanted if r not in packs]
-        if unknown:
-            raise GapcheckError(f"unknown regime '{unknown[0]}' (available: {', '.join(sorted(packs))}, all)")
-        return tuple(packs[r] for r in wanted)
-    return tuple(sorted(packs.values(), key=lambda p: (p.position, p.regime)))
+    return packs
 
 
 def _merge(base: Pack, extra: Pack) -> Pack:

@@ -1,0 +1,135 @@
+"""The shortcuts that keep matching fast must never change a result: a regex is skipped only where it cannot
+match (required literals), a long unit is searched piecewise only where that finds exactly what finditer finds
+(barriers), and a sentence is left out of a find only where its pattern cannot match (Doc.necessary)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import checker
+from checker import matcher
+from checker.matcher import DIGIT, Doc, _FLAGS, regex_barriers, required_literals
+
+ROOT = Path(__file__).resolve().parent.parent
+SENTENCE_START = r"(?:^|(?<=[.!?;]\s))"
+
+
+def tree(src: str):
+    from re import _parser
+
+    return _parser.parse(src, _FLAGS)
+
+
+@pytest.mark.parametrize("src, want", [
+    (r"\b(?:not|never|n't)\s+(?:\w+\s+){0,3}(?:sells?|sold|shares?)\b",
+     (("sell", "share", "sold"), ("n't", "never", "not"))),
+    (SENTENCE_START + r"(?!(?:[^.!?\n]|\n(?!\n))*\bnot\b)(?:[^.!?\n]|\n(?!\n))*?\b(?:we|i)\s+(?:sell|share)",
+     (("sell", "share"),)),
+    (r"[\w.+-]+@[\w-]+\.[a-z]{2,}|https?://", (("@", "http"),)),
+    (r"\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}", ((DIGIT,),)),
+    (r"(?-i:Ltd|LLC)\b", (("llc", "ltd"),)),
+    (r"\bwe\s+(?:do|are)\b", None),  # nothing three letters long is required
+    (r"(?:data)?\s*x", None),  # optional
+    (r"(?!.*secret)\w+", None),  # only a negative look-ahead names a word
+])
+def test_required_literals(src, want):
+    assert required_literals(tree(src)) == want
+
+
+@pytest.mark.parametrize("src, want", [
+    (SENTENCE_START + r"(?:[^.!?\n]|\n(?!\n))*?\bsell\b", ".!?"),
+    (r"\bsell\b(?=[^.]*\bdata\b)", "."),  # what a look-ahead reads counts too
+    (r"(?<=[.!?;]\s)we\s+sell", ".!?;:"),  # \s takes the newline; a look-behind reads only what precedes
+    (r"\bsell\b.{0,20}data", ""),  # . runs over everything but a newline: refuse
+    (r"\bsell\W{0,2}\s+data", ""),
+    (r"sell(?-m:$)", ""),  # the end of the text: a shortened text would differ
+    (r"(?:sell)?", ""),  # can match the empty string
+])
+def test_regex_barriers(src, want):
+    assert regex_barriers(tree(src)) == want
+
+
+def plain(doc: Doc, rx: re.Pattern, span):
+    s, e = span
+    return [(s + m.start(), s + m.end()) for m in rx.finditer(doc.text[s:e]) if m.end() > m.start()]
+
+
+def regex_leaves(packs):
+    nodes = []
+    for p in packs:
+        for r in p.requirements:
+            nodes += [e.node for e in r.elements]
+            if r.when is not None:
+                nodes += [n for n in (r.when.match, r.when.unless) if n is not None]
+        for f in p.flags:
+            nodes += [n for _, n in f.sides]
+    return list({leaf.pattern: leaf for leaf in matcher.leaves_of(nodes) if leaf.groups is None}.values())
+
+
+@pytest.mark.parametrize("name", ["thorough-policy.md", "gappy-policy.md"])
+def test_every_pack_regex_finds_what_finditer_finds(packs, name):
+    """Over the whole text, every section and paragraph (piecewise search, literal rejection) and in the
+    sentences chosen for a whole-text scan, each regex of the packs gives exactly plain finditer's hits."""
+    doc = checker.read_document(str(ROOT / "examples" / name))
+    d = Doc(doc)
+    assert d.lower
+    units = sorted({(0, len(d.text))} | {(s.start, s.end) for s in doc.sections}
+                   | {(p.start, p.end) for p in doc.paragraphs})
+    sentences = [(s.start, s.end) for s in doc.sentences]
+    leaves = regex_leaves(packs)
+    assert sum(1 for leaf in leaves if leaf.barriers and leaf.literals) > 100
+    for leaf in leaves:
+        rx = leaf.regex
+        for span in units:
+            assert d._regex_hits(leaf, span) == plain(d, rx, span), (leaf.pattern, span)
+        if leaf.literals is not None:
+            chosen = d.literal_sentences(leaf.literals)
+            for i, span in enumerate(sentences):
+                if i not in chosen:
+                    assert not rx.search(d.text[span[0]:span[1]]), (leaf.pattern, span)
+
+
+def test_piecewise_search_on_a_long_text():
+    rx = SENTENCE_START + r"(?!(?:[^.!?\n]|\n(?!\n))*\bnot\b)(?:[^.!?\n]|\n(?!\n))*?\bwe\s+(?:sell|share)\b[^.!?\n]*"
+    leaf = matcher.compile_pattern({"regex": rx}, {})
+    assert leaf.barriers and leaf.literals
+    filler = "Cookies are small files. " * 60
+    text = (filler + "We sell data! We do not sell it. Maybe we share it; we share\nit again. " + filler
+            + "we sell. x. We sell") * 3
+    doc = checker.read_document("t.txt", data=text.encode())
+    d = Doc(doc)
+    span = (0, len(d.text))
+    assert span[1] > matcher.CHUNKED_MIN
+    got = d._regex_hits(leaf, span)
+    assert got == plain(d, leaf.regex, span) and len(got) >= 9
+
+
+def test_exotic_case_folding_turns_the_shortcuts_off():
+    """'ſ' (long s) matches 's' under IGNORECASE though its lower case is not 's': no literal test then."""
+    leaf = matcher.compile_pattern({"regex": r"\bwe\s+share\b"}, {})
+    doc = checker.read_document("t.txt", data="Sometimes we ſhare it. We share it.".encode())
+    d = Doc(doc)
+    assert d.lower == ""
+    assert d.literal_sentences(leaf.literals) is None
+    assert d.hits(leaf)[1] == plain(d, leaf.regex, (0, 22)) + plain(d, leaf.regex, (23, len(d.text)))
+    assert len(d.hits(leaf)[1]) == 2
+
+
+def test_sentence_index_agrees_with_bisect():
+    doc = checker.read_document(str(ROOT / "examples" / "gappy-policy.md"))
+    d = Doc(doc)
+    from bisect import bisect_right
+
+    for offset in range(0, len(d.text) + 1):
+        assert d.sentence_at(offset) == max(0, bisect_right(d.sent_starts, offset) - 1)
+
+
+def test_exotic_characters_are_all_known():
+    """Every non-ASCII character that re.IGNORECASE matches to an ASCII letter or digit, or whose lower case
+    holds one, is in _CASE_EXOTIC (where such a character occurs, the literal shortcuts are off)."""
+    ascii_alnum = re.compile(r"[a-z0-9]", re.I)
+    found = {ch for ch in map(chr, range(128, 0x110000))
+             if ascii_alnum.match(ch) or any(c.isascii() and c.isalnum() for c in ch.lower())}
+    assert found <= set(matcher._CASE_EXOTIC)
