@@ -14,7 +14,8 @@ from typing import Iterable, Sequence
 
 from .api import check_document, read_document
 from .model import GapcheckError
-from .packs import Pack, load_yaml
+from .packs import Pack
+from .yamlfile import load_yaml
 
 
 @dataclass

@@ -7,20 +7,16 @@ A pack is a folder with `pack.yaml` (regime, title, version, shared `defs`, opti
 from __future__ import annotations
 
 import atexit
-import json
-import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
 from .matcher import (Node, PatternError, compile_pattern, compiled_count, leaf_sources, leaves_of, regex_codes,
                       use_regex_codes)
 from .model import GapcheckError
+from .yamlfile import dotted, line_for, load_yaml, validate
 
 
 @dataclass(frozen=True)
@@ -94,122 +90,11 @@ class Pack:
     flags: tuple[Flag, ...] = ()
 
 
-# ---------------------------------------------------------------- YAML with line numbers
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
-    """Safe loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}' (first at line {seen[key]})", key_node.start_mark
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node, deep=deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-# dates stay strings (rule files have no use for datetime objects), and only true/false are booleans: in a
-# list of words, YAML 1.1 would read a bare no, yes, on or off as a boolean
-_Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")]
-    for k, v in _Loader.yaml_implicit_resolvers.items()
-}
-for _first in "tTfF":
-    _Loader.yaml_implicit_resolvers.setdefault(_first, []).insert(
-        0, ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")))
-
-
-def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    out = {} if out is None else out
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value
-            out[path + (key,)] = k.start_mark.line + 1
-            _line_map(v, path + (key,), out)
-            out[path + (key,)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _line_map(v, path + (i,), out)
-    return out
-
-
-def load_yaml(path: Path, label: str) -> tuple[Any, dict[tuple, int]]:
-    """Parse a YAML file safely. Returns (data, {json path: line}). Errors name file:line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise GapcheckError(f"{label}: cannot read ({e.strerror})") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise GapcheckError(f"{label}: not valid UTF-8 at byte {e.start}") from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()  # one parse: the node tree gives the lines, then the data
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = e.problem or e.context or "invalid YAML"
-        raise GapcheckError(f"{label}:{line}: YAML error: {problem}") from None
-    except yaml.YAMLError as e:
-        raise GapcheckError(f"{label}: YAML error: {e}") from None
-    finally:
-        loader.dispose()
-    return data, (_line_map(node) if node is not None else {})
-
-
-def _dotted(path: Iterable) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "(top level)"
-
-
-def _line_for(lines: dict[tuple, int], path: tuple) -> int:
-    path = tuple(path)
-    while path and path not in lines:
-        path = path[:-1]
-    return lines.get(path, 1)
-
-
 # ---------------------------------------------------------------- schema
 
 
-@lru_cache(maxsize=1)
-def _validator() -> "jsonschema.Draft202012Validator":  # noqa: F821
-    import jsonschema  # noqa: PLC0415 - imported only when rule files are read (not on a pack-cache hit)
-
-    schema = json.loads(resources.files("checker.schema").joinpath("pack.schema.json").read_text("utf-8"))
-    return jsonschema.Draft202012Validator(schema)
-
-
 def _validate(data: Any, lines: dict[tuple, int], label: str) -> None:
-    errors = list(_validator().iter_errors(data))
-    if not errors:
-        return
-    import jsonschema  # noqa: PLC0415
-
-    err = jsonschema.exceptions.best_match(errors)
-    # inside a oneOf, report the most specific branch error rather than "is not valid under any"
-    while err.context:
-        err = jsonschema.exceptions.best_match(err.context)
-    path = tuple(err.absolute_path)
-    message = err.message
-    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-        allowed = set(err.schema.get("properties", {}))
-        extra = [k for k in err.instance if k not in allowed]
-        if extra:
-            path = path + (extra[0],)
-            message = f"unknown key '{extra[0]}' (allowed: {', '.join(sorted(allowed))})"
-    raise GapcheckError(f"{label}:{_line_for(lines, path)}: {_dotted(path)}: {message}")
+    validate(data, lines, label, "pack.schema.json")
 
 
 # ---------------------------------------------------------------- compile
@@ -217,7 +102,7 @@ def _validate(data: Any, lines: dict[tuple, int], label: str) -> None:
 
 def _compile(spec: Any, defs: dict[str, Node], lines: dict[tuple, int], path: tuple, label: str) -> Node:
     try:
-        return compile_pattern(spec, defs, _dotted(path))
+        return compile_pattern(spec, defs, dotted(path))
     except PatternError as e:
         # find the deepest YAML node named in the error's dotted path for the line number
         return _raise_pattern(e, lines, path, label)
@@ -235,13 +120,13 @@ def _raise_pattern(e: PatternError, lines: dict[tuple, int], path: tuple, label:
         parts.append(int(token[1:-1]) if token.startswith("[") else token)
         if tuple(parts) in lines:
             best = tuple(parts)
-    raise GapcheckError(f"{label}:{_line_for(lines, best)}: {msg}") from None
+    raise GapcheckError(f"{label}:{line_for(lines, best)}: {msg}") from None
 
 
 def _examples(spec: dict, lines: dict[tuple, int], base: tuple, label: str):
     match = []
     for k, e in enumerate(spec["match"]):
-        where = f"{label}:{_line_for(lines, base + ('match', k))}"
+        where = f"{label}:{line_for(lines, base + ('match', k))}"
         if isinstance(e, str):
             match.append((e, None, where, None))
             continue
@@ -250,10 +135,10 @@ def _examples(spec: dict, lines: dict[tuple, int], base: tuple, label: str):
             try:
                 as_of = date.fromisoformat(e["as_of"])
             except ValueError:
-                raise GapcheckError(f"{label}:{_line_for(lines, base + ('match', k, 'as_of'))}: "
+                raise GapcheckError(f"{label}:{line_for(lines, base + ('match', k, 'as_of'))}: "
                                     f"as_of '{e['as_of']}' is not a date (YYYY-MM-DD)") from None
         match.append((e["text"], e["status"], where, as_of))
-    no_match = tuple((e, f"{label}:{_line_for(lines, base + ('no_match', k))}") for k, e in enumerate(spec["no_match"]))
+    no_match = tuple((e, f"{label}:{line_for(lines, base + ('no_match', k))}") for k, e in enumerate(spec["no_match"]))
     return tuple(match), no_match
 
 
@@ -313,7 +198,7 @@ def load_pack_dir(directory: Path, base_defs: dict[str, Node] | None = None) -> 
     order = meta.get("order") or []
     for i, rid in enumerate(order):
         if rid not in requirements:
-            raise GapcheckError(f"{label}:{_line_for(lines, ('order', i))}: order names '{rid}', which no rule file defines")
+            raise GapcheckError(f"{label}:{line_for(lines, ('order', i))}: order names '{rid}', which no rule file defines")
     ordered = [requirements[r] for r in order] + [r for k, r in requirements.items() if k not in order]
     return Pack(regime, meta["title"], meta["version"], (_display(directory),), tuple(ordered),
                 meta.get("position", 100), tuple(flags.values()))
@@ -338,14 +223,14 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tupl
         base = ("requirements", i)
         rid = r["id"]
         if not rid.startswith(regime + "."):
-            raise GapcheckError(f"{label}:{_line_for(lines, base + ('id',))}: id '{rid}' must start with '{regime}.'")
+            raise GapcheckError(f"{label}:{line_for(lines, base + ('id',))}: id '{rid}' must start with '{regime}.'")
         names = [e["name"] for e in r["elements"]]
         if len(set(names)) != len(names):
-            raise GapcheckError(f"{label}:{_line_for(lines, base + ('elements',))}: element names must be unique")
+            raise GapcheckError(f"{label}:{line_for(lines, base + ('elements',))}: element names must be unique")
         if not any(e.get("required", True) for e in r["elements"]):
-            raise GapcheckError(f"{label}:{_line_for(lines, base + ('elements',))}: at least one element must be required")
+            raise GapcheckError(f"{label}:{line_for(lines, base + ('elements',))}: at least one element must be required")
         if r.get("min_elements", 0) > len(r["elements"]):
-            raise GapcheckError(f"{label}:{_line_for(lines, base + ('min_elements',))}: min_elements is more than "
+            raise GapcheckError(f"{label}:{line_for(lines, base + ('min_elements',))}: min_elements is more than "
                                 f"the {len(r['elements'])} elements")
         elements = tuple(
             Element(
@@ -370,7 +255,7 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tupl
             id=rid, regime=regime, title=r["title"], citation=r["citation"], severity=r["severity"],
             summary=r["summary"], expected_in=r.get("expected_in", ""), elements=elements, when=when,
             remediation=r["remediation"], examples_match=match, examples_no_match=no_match,
-            source=f"{label}:{_line_for(lines, base)}", min_elements=r.get("min_elements"),
+            source=f"{label}:{line_for(lines, base)}", min_elements=r.get("min_elements"),
         ))
     return out, [_flag(f, i, regime, defs, lines, label) for i, f in enumerate(data.get("flags") or [])]
 
@@ -378,7 +263,7 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tupl
 def _flag(f: dict, i: int, regime: str, defs: dict[str, Node], lines: dict[tuple, int], label: str) -> Flag:
     base = ("flags", i)
     if not f["id"].startswith(regime + "."):
-        raise GapcheckError(f"{label}:{_line_for(lines, base + ('id',))}: id '{f['id']}' must start with '{regime}.'")
+        raise GapcheckError(f"{label}:{line_for(lines, base + ('id',))}: id '{f['id']}' must start with '{regime}.'")
     if "match" in f:
         sides = (("", _compile(f["match"], defs, lines, base + ("match",), label)),)
     else:
@@ -388,11 +273,11 @@ def _flag(f: dict, i: int, regime: str, defs: dict[str, Node], lines: dict[tuple
     return Flag(
         id=f["id"], regime=regime, title=f["title"], citation=f["citation"], severity=f["severity"],
         summary=f["summary"], remediation=f["remediation"], sides=sides, scope=f.get("scope", "sentence"),
-        examples_match=tuple((t, f"{label}:{_line_for(lines, base + ('examples', 'match', k))}")
+        examples_match=tuple((t, f"{label}:{line_for(lines, base + ('examples', 'match', k))}")
                              for k, t in enumerate(ex["match"])),
-        examples_no_match=tuple((t, f"{label}:{_line_for(lines, base + ('examples', 'no_match', k))}")
+        examples_no_match=tuple((t, f"{label}:{line_for(lines, base + ('examples', 'no_match', k))}")
                                 for k, t in enumerate(ex["no_match"])),
-        source=f"{label}:{_line_for(lines, base)}",
+        source=f"{label}:{line_for(lines, base)}",
     )
 
 
