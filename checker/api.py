@@ -9,10 +9,11 @@ from typing import Iterable, Sequence
 
 from .document import segment
 from .matcher import Doc
-from .model import Document, GapcheckError, Report, Result
+from .model import Document, Gate, GapcheckError, Report, Result
 from .packs import Pack, load_packs
 from .readers import POLICY_EXTENSIONS, read_bytes
 from .scoring import assess, assess_flag, score
+from .waivers import Waiver, apply_waivers, load_waivers
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -109,16 +110,29 @@ def check(
     encoding: str | None = None,
     packs: Sequence[Pack] | None = None,
     as_of: date | None = None,
+    gate: Gate | None = None,
+    waivers: str | Path | Sequence[Waiver] | None = None,
 ) -> Result:
     """Check one or more policies (paths, folders or '-') against the selected regimes, as of a check date
-    (default today: it decides whether a 'last updated' date is recent enough)."""
+    (default today: it decides whether a 'last updated' date is recent enough). `gate` says when the run fails
+    (Result.exit_code); `waivers` (a waivers file, or Waiver objects) marks accepted gaps."""
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
     if packs is None:
         packs = load_packs(rules, parse_regimes(regimes))
+    waiver_file = None
+    if isinstance(waivers, (str, Path)):
+        waiver_file = str(waivers)
+        waivers = load_waivers(waivers)  # a bad waivers file fails before any policy is read
     as_of = as_of or date.today()  # one check date for every policy of the run, and for the report
     reports = tuple(check_document(read_document(p, encoding), packs, as_of) for p in expand_inputs(inputs))
-    return Result(reports=reports, packs=tuple(packs), as_of=as_of)
+    notices: tuple = ()
+    if waivers:
+        known = {r.id for p in (*load_packs(rules), *packs) for r in p.requirements}
+        checked = {r.id for p in packs for r in p.requirements}
+        reports, notices = apply_waivers(reports, waivers, as_of, known, checked)
+    return Result(reports=reports, packs=tuple(packs), as_of=as_of, gate=gate or Gate(), waiver_file=waiver_file,
+                  waiver_notices=notices)
 
 
 def check_text(text: str, name: str = "policy.md", regimes: str | Sequence[str] | None = None,

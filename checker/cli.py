@@ -1,6 +1,7 @@
 """Command line: options -> library call -> formatter -> exit code. Only this module imports click.
 
-Exit codes: 0 gate passed, 1 gate failed (a critical or major requirement missing), 2 error. Errors are one
+Exit codes: 0 gate passed, 1 gate failed (by default: a critical or major requirement missing; see --fail-on,
+--fail-severity, --min-score, waivers), 2 error — also when a formatter fails. Errors are one
 line on stderr naming the file (and line, for rule files); never a traceback.
 """
 from __future__ import annotations
@@ -16,9 +17,12 @@ import click
 
 from . import __version__
 from .api import check, parse_regimes
-from .formatters import FILE_ONLY_FORMATS, FORMATTERS, output_formats, render
-from .model import GapcheckError
+from .formatters import FILE_ONLY_FORMATS, FORMATTERS, format_for_path, output_formats, render
+from .formatters.diff_format import DIFF_FORMATS
+from .config import Config, load_config
+from .model import FAIL_ON, SEVERITIES, Gate, GapcheckError
 from .packs import load_packs
+from .waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 
 EXIT_ERROR = 2
 
@@ -89,6 +93,7 @@ def cli() -> None:
 
     \b
     gapcheck POLICY... [options]      check policies (the default command)
+    gapcheck diff OLD NEW             what got worse (or better) between two versions
     gapcheck rules list|test          list the requirements / run the rule tests
     gapcheck eval LABELS POLICY_DIR   measure accuracy against a labelled corpus
     """
@@ -111,37 +116,144 @@ def _parse_date(ctx, param, value):
         raise click.BadParameter(f"'{value}' is not a date (YYYY-MM-DD)") from None
 
 
+def _parse_min_scores(ctx, param, values):
+    out = []
+    for value in values or ():
+        regime, _, number = value.rpartition("=")
+        try:
+            score = float(number)
+        except ValueError:
+            raise click.BadParameter(f"'{value}' is not a score: give N or REGIME=N (0-100)") from None
+        if not 0 <= score <= 100:
+            raise click.BadParameter(f"'{value}': a score is between 0 and 100")
+        out.append((regime.strip().lower() or None, score))
+    return tuple(out)
+
+
 @cli.command("check")
 @click.argument("policies", nargs=-1, metavar="POLICY...")
-@_regime_option
+@click.option("-r", "--regime", default=None, metavar="LIST",
+              help="Regimes to check, comma-separated: gdpr, ccpa, coppa or all.  [default: all]")
 @click.option("-f", "--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True,
-              help="Format written to stdout (text, json). html and pdf need -o: the -o files get that format "
-                   "and stdout shows the text report.")
+              help="Format written to stdout (text, json, markdown, sarif, junit). html and pdf need -o: the -o "
+                   "files get that format and stdout shows the text report.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
-              help="Also write a report file; its format comes from the extension (.json, .txt, .html, .pdf). "
-                   "Repeatable.")
+              help="Also write a report file; its format comes from the extension (.json, .txt, .md, .sarif, .xml "
+                   "for JUnit, .html, .pdf). Repeatable.")
 @_rules_option
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Which gaps fail the run (exit 1): missing ones, partial ones too, or never.  [default: missing]")
+@click.option("--fail-severity", type=click.Choice(SEVERITIES), default=None,
+              help="The least severity of a gap that fails the run.  [default: major]")
+@click.option("--min-score", "min_scores", multiple=True, metavar="[REGIME=]N", callback=_parse_min_scores,
+              help="Fail when a regime's score is below N (0-100); REGIME=N for one regime. Repeatable.")
+@click.option("--waivers", "waivers", metavar="FILE",
+              help=f"Waivers file of accepted gaps.  [default: {DEFAULT_WAIVERS} beside the configuration "
+                   "file or in the working folder, if present]")
+@click.option("--no-waivers", is_flag=True, help="Ignore every waivers file.")
+@click.option("--config", "config_file", metavar="FILE",
+              help="Configuration file.  [default: gapcheck.yaml, .gapcheck.yaml or [tool.gapcheck] in "
+                   "pyproject.toml, from the working folder up]")
+@click.option("--no-config", is_flag=True, help="Do not read a configuration file.")
 @click.option("--encoding", metavar="NAME", help="Decode input with this encoding instead of detecting UTF-8/UTF-16.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text report (default: on a terminal).")
 @click.option("-v", "--verbose", is_flag=True, help="For met requirements too: the explanation and every passage found.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_parse_date,
-              help="Check date for rules about how recent the policy is (default: today).")
-def check_command(policies, regime, fmt, outputs, rules, encoding, colour, verbose, as_of):
-    """Check POLICY files (or folders, or - for stdin) and report what they cover and what is missing."""
+              help="Check date for rules about how recent the policy is, and for waiver expiry (default: today).")
+def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity, min_scores, waivers, no_waivers,
+                  config_file, no_config, encoding, colour, verbose, as_of):
+    """Check POLICY files (or folders, or - for stdin) and report what they cover and what is missing.
+
+    Exit codes: 0 the gate passed, 1 it failed, 2 an error."""
     if not policies:
         raise click.UsageError("give one or more policy files, folders, or - for stdin")
+    cfg = Config() if no_config else load_config(config_file)
     targets = output_formats(outputs, fmt)  # bad extensions and folders fail before any work is done
     _check_output_folders(targets)
-    result = check(list(policies), regimes=regime, rules=rules, encoding=encoding, as_of=as_of)
+    gate = Gate(fail_on=fail_on or cfg.fail_on or "missing", fail_severity=fail_severity or cfg.fail_severity or "major",
+                min_score=min_scores or cfg.min_score)
+    result = check(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
+                   encoding=encoding or cfg.encoding, as_of=as_of, gate=gate,
+                   waivers=None if no_waivers else _waivers_file(waivers, cfg))
     if colour is None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns - 1
     rendered = {p: render(f, result, width=100) for p, f in targets.items()}
-    stdout = render("text" if fmt in FILE_ONLY_FORMATS else fmt, result, colour=colour, width=width,
-                    unicode=_stdout_unicode(), verbose=verbose)
+    stdout_format = "text" if fmt in FILE_ONLY_FORMATS else fmt
+    stdout = render(stdout_format, result, colour=colour, width=width, unicode=_stdout_unicode(), verbose=verbose)
     _write_all(rendered)
+    if stdout_format != "text":  # the text report shows them itself
+        for notice in result.waiver_notices:
+            click.echo(f"gapcheck: warning: {notice.source}: {notice.message}", err=True)
     click.echo(stdout, nl=False)
     sys.exit(result.exit_code())
+
+
+def _waivers_file(given: str | None, cfg: Config) -> str | None:
+    """--waivers, else the configuration's, else .gapcheck-waivers.yaml beside the configuration file or in the
+    working folder. A file named explicitly must exist; the default one is optional."""
+    if given or cfg.waivers:
+        return given or cfg.waivers
+    for folder in ([cfg.folder] if cfg.folder else []) + ["."]:
+        candidate = Path(folder) / DEFAULT_WAIVERS
+        if candidate.is_file():
+            return str(candidate) if folder != "." else DEFAULT_WAIVERS
+    return None
+
+
+@cli.command("diff")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("-r", "--regime", default=None, metavar="LIST",
+              help="Regimes to compare, comma-separated: gdpr, ccpa, coppa or all.  [default: all]")
+@click.option("-f", "--format", "fmt", type=click.Choice(DIFF_FORMATS), default="text", show_default=True,
+              help="Format written to stdout.")
+@click.option("-o", "--output", "outputs", multiple=True, metavar="PATH",
+              help="Also write the comparison to a file; format from the extension (.txt, .json, .md, .sarif, .xml). "
+                   "Repeatable.")
+@_rules_option
+@click.option("--config", "config_file", metavar="FILE", help="Configuration file (for regime and rules).")
+@click.option("--no-config", is_flag=True, help="Do not read a configuration file.")
+@click.option("--encoding", metavar="NAME", help="Decode both policies with this encoding.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_parse_date, help="Check date (default: today).")
+def diff_command(old, new, regime, fmt, outputs, rules, config_file, no_config, encoding, as_of):
+    """Compare two versions of a policy requirement by requirement: what got worse, what got better.
+
+    OLD and NEW are policy files; OLD (or NEW) may also be a JSON report gapcheck wrote for one policy.
+    Exit codes: 0 nothing got worse, 1 something regressed (a status got worse, evidence vanished or a new
+    red flag), 2 an error."""
+    from .api import check_document, read_document
+    from .diff import compare, load_saved_report, side_from_report
+    from .formatters.diff_format import render as render_diff
+
+    cfg = Config() if no_config else load_config(config_file)
+    targets = {}
+    for path in outputs:
+        f = format_for_path(path)
+        if f not in DIFF_FORMATS:
+            raise GapcheckError(f"{path}: gapcheck diff writes {', '.join(DIFF_FORMATS)}, not {f}")
+        targets[path] = f
+    _check_output_folders(targets)
+    packs = load_packs(rules or cfg.rules, parse_regimes(regime or cfg.regime or "all"))
+    as_of = as_of or date.today()
+    selected = {r.id for p in packs for r in p.requirements}
+
+    def side(path: str):
+        saved = load_saved_report(path)
+        if saved is not None:
+            kept = {k: v for k, v in saved.findings.items() if k in selected}
+            return type(saved)(**{**saved.__dict__, "findings": kept})
+        report = check_document(read_document(path, encoding or cfg.encoding), packs, as_of)
+        return side_from_report(report.to_dict(), "policy")
+
+    labels = {r.id: {e.name: e.label for e in r.elements} for p in packs for r in p.requirements}
+    d = compare(side(old), side(new), [r.id for p in packs for r in p.requirements], as_of, labels)
+    width = shutil.get_terminal_size((100, 24)).columns - 1
+    rendered = {p: render_diff(f, d) for p, f in targets.items()}
+    stdout = render_diff(fmt, d, width=width)
+    _write_all(rendered)
+    click.echo(stdout, nl=False)
+    sys.exit(d.exit_code())
 
 
 @cli.group("rules")

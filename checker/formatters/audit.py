@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..model import GATE_SEVERITIES, SEVERITIES, Evidence, Finding, RaisedFlag, Report, Result
+from ..model import SEVERITIES, Evidence, Finding, RaisedFlag, Report, Result
 
 STATUS_LABELS = {"met": "Met", "partial": "Partial", "missing": "Missing", "not_applicable": "Not applicable"}
 STATUS_SHORT = {"met": "Met", "partial": "Partial", "missing": "Missing", "not_applicable": "N/A"}
@@ -53,8 +53,8 @@ class FindingView:
     quotes: tuple[Quote, ...]
     elements: tuple[tuple[str, bool, bool], ...]  # (label, found, required), when the requirement has several parts
     min_elements: int | None  # met with this many parts, any of them (instead of every required one)
-    blocking: bool  # a missing critical/major requirement: fails the gate
-    waiver: Any = None  # reserved: a waived finding is shown as waived with its reason (waivers do not exist yet)
+    blocking: bool  # fails the gate (by default: a missing critical/major requirement, not waived)
+    waiver: Any = None  # model.AppliedWaiver: shown as waived with its reason (or as an expired waiver)
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,7 @@ class ReportView:
     score: float | None
     gate_passed: bool
     blocking: int
+    gate_text: str  # why the gate passed or failed, one sentence
     counts: dict[str, int]
     regimes: tuple[RegimeView, ...]
     gaps: tuple[FindingView, ...]  # missing and partial, most severe first
@@ -161,7 +162,7 @@ def _flags(result: Result) -> dict[str, Any]:
     return {fl.id: fl for p in result.packs for fl in getattr(p, "flags", ())}
 
 
-def _finding(report: Report, f: Finding, req: Any, prefix: str) -> FindingView:
+def _finding(result: Result, report: Report, f: Finding, req: Any, prefix: str) -> FindingView:
     labels = {e.name: e.label for e in getattr(req, "elements", ())}
     required = {e.name: e.required for e in getattr(req, "elements", ())}
     counted = getattr(req, "min_elements", None)
@@ -175,8 +176,8 @@ def _finding(report: Report, f: Finding, req: Any, prefix: str) -> FindingView:
         explanation=f.explanation, summary=(getattr(req, "summary", "") or "").strip(),
         remediation=(f.remediation or "").strip(), conditional=getattr(req, "when", None) is not None,
         quotes=quotes, elements=elements, min_elements=counted if elements else None,
-        blocking=f.status == "missing" and f.severity in GATE_SEVERITIES,
-        waiver=getattr(f, "waiver", None),
+        blocking=result.gate.fails(f),
+        waiver=f.waiver,
     )
 
 
@@ -208,7 +209,7 @@ def _report(result: Result, report: Report, n: int, multi: bool) -> ReportView:
     regimes = []
     all_views: list[FindingView] = []
     for regime in report.regimes:
-        views = tuple(_finding(report, f, reqs.get(f.id), prefix) for f in report.findings if f.regime == regime)
+        views = tuple(_finding(result, report, f, reqs.get(f.id), prefix) for f in report.findings if f.regime == regime)
         all_views.extend(views)
         title, version = titles.get(regime, (regime.upper(), ""))
         regimes.append(RegimeView(regime=regime, title=title, version=version,
@@ -216,12 +217,33 @@ def _report(result: Result, report: Report, n: int, multi: bool) -> ReportView:
     gaps = tuple(sorted((f for f in all_views if f.status in ("missing", "partial")), key=_gap_key))
     d = report.document
     blocking = sum(1 for f in all_views if f.blocking)
+    failures = report.gate_failures(result.gate)
     return ReportView(
         anchor=prefix, path=d.path, name=Path(d.path).name or d.path, sha256=d.sha256, words=d.words,
-        format=d.format, score=report.score_overall, gate_passed=blocking == 0, blocking=blocking,
+        format=d.format, score=report.score_overall, gate_passed=not failures, blocking=blocking,
+        gate_text=_gate_text(result, report, failures, all_views),
         counts=_counts(all_views), regimes=tuple(regimes), gaps=gaps,
         flags=tuple(_flag(report, fl, flag_specs.get(fl.id), prefix) for fl in report.flags),
     )
+
+
+def _gate_text(result: Result, report: Report, failures, views) -> str:
+    gate = result.gate
+    waived = sum(1 for f in views if f.waiver is not None and not f.waiver.expired)
+    waived_text = f" {waived} waived {'gap is' if waived == 1 else 'gaps are'} not counted." if waived else ""
+    blocking = [g for g in failures if g.kind == "finding"]
+    scores = [g.message for g in failures if g.kind == "score"]
+    if gate.fail_on == "never":
+        what = "Findings do not fail the gate in this run."
+    elif gate.fail_on == "missing" and gate.fail_severity == "major":  # the default gate: the plainest words
+        what = (f"{len(blocking)} critical or major {'requirement is' if len(blocking) == 1 else 'requirements are'} "
+                f"not addressed at all." if blocking else "No critical or major requirement is missing.")
+    else:
+        what = (f"{len(blocking)} {'finding fails' if len(blocking) == 1 else 'findings fail'} the gate "
+                f"({gate.describe()})." if blocking else f"No finding fails the gate ({gate.describe()}).")
+    if scores:
+        what += " " + "; ".join(s[0].upper() + s[1:] for s in scores) + "."
+    return what + waived_text
 
 
 def _pack_source(pack: Any) -> str:
@@ -277,5 +299,25 @@ def build(result: Result, as_of: date | None = None) -> dict[str, Any]:
         "flag_specs": flag_specs,
         "statuses": statuses,
         "status_labels": STATUS_LABELS,
-        "waivers": (),  # reserved: applied waivers with their reasons, once gapcheck has them
+        "waivers": [{"id": f.id, "document": rv.path, "reason": f.waiver.reason, "approved_by": f.waiver.approved_by,
+                     "expires": f.waiver.expires.isoformat() if f.waiver.expires else None,
+                     "expired": f.waiver.expired, "source": f.waiver.source, "anchor": f.anchor}
+                    for rv in reports for reg in rv.regimes for f in reg.findings if f.waiver is not None],
+        "waiver_file": result.waiver_file,
+        "waiver_notices": [n.message + f" ({n.source})" for n in result.waiver_notices],
+        "gate_description": _gate_sentence(result),
     }
+
+
+def _gate_sentence(result: Result) -> str:
+    g = result.gate
+    if g.fail_on == "never":
+        text = "is not failed by any finding in this run"
+    else:
+        statuses = "missing" if g.fail_on == "missing" else "missing or partly met"
+        sev = {"critical": "critical", "major": "critical or major", "minor": "any"}[g.fail_severity]
+        text = f"fails when a requirement of {sev} severity is {statuses} and not waived"
+    if g.min_score:
+        text += ", or when a score is below its minimum (" + ", ".join(
+            f"{name or 'every regime'} {value:g}" for name, value in g.min_score) + ")"
+    return text + "."

@@ -15,7 +15,11 @@ def as_dict(result: Result) -> dict:
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "gapcheck", "version": __version__},
         "rule_packs": [{"regime": p.regime, "version": p.version} for p in result.packs],
-        "reports": [r.to_dict() for r in result.reports],
+        "gate": {"fail_on": result.gate.fail_on, "fail_severity": result.gate.fail_severity,
+                 "min_score": {name or "*": value for name, value in result.gate.min_score},
+                 "passed": result.passed()},
+        "waivers": {"file": result.waiver_file, "notices": [n.to_dict() for n in result.waiver_notices]},
+        "reports": [r.to_dict(result.gate) for r in result.reports],
     }
 
 

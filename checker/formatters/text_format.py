@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..model import GATE_SEVERITIES, Finding, RaisedFlag, Result
+from ..model import Finding, Gate, RaisedFlag, Result
 
 SYMBOLS = {"met": "\u2713", "partial": "\u25d0", "missing": "\u2717", "not_applicable": "\u2013"}
 ASCII_SYMBOLS = {"met": "+", "partial": "~", "missing": "x", "not_applicable": "-"}
@@ -56,8 +56,16 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
             for fl in report.flags:
                 out.extend(_flag(fl, unicode, colour, wrap))
         out.append("")
-        out.append(wrap(_summary(report.findings), ""))
+        out.append(wrap(_summary(report, result.gate), ""))
         out.append("")
+    for notice in result.waiver_notices:
+        out.append(_c(wrap(f"warning: {notice.source}: {notice.message}", ""), "33", colour))
+    if result.waiver_notices:
+        out.append("")
+    failed = [r for r in result.reports if r.gate_failures(result.gate)]
+    verdict = (f"Gate FAILED for {len(failed)} of {len(result.reports)} policies" if failed and len(result.reports) > 1
+               else "Gate FAILED" if failed else "Gate passed")
+    out.append(_c(wrap(f"{verdict} ({result.gate.describe()})", ""), "1;31" if failed else "1;32", colour))
     text = "\n".join(out).rstrip("\n") + "\n"
     return text if unicode else _ascii(text)
 
@@ -76,11 +84,19 @@ def _fmt(score: float | None) -> str:
 
 
 def _finding(f: Finding, sym: dict, colour: bool, wrap, verbose: bool) -> list[str]:
-    head = f"{sym[f.status]} {LABELS[f.status]:<7} {f.severity:<8} {f.id}"
-    lines = [_c(wrap(head, "  "), COLOURS[f.status], colour)]
+    waived = f.waiver is not None and f.waiver.active
+    head = f"{sym[f.status]} {LABELS[f.status]:<7} {f.severity:<8} {f.id}" + ("  (waived)" if waived else "")
+    lines = [_c(wrap(head, "  "), "2" if waived else COLOURS[f.status], colour)]
     lines.append(wrap(f"{f.title} \u2014 {f.citation}", "      "))
     if f.status != "met" or verbose:
         lines.append(wrap(f.explanation, "      "))
+    if f.waiver is not None:
+        w = f.waiver
+        state = f"Waiver expired on {w.expires.isoformat()}: the gap counts again." if w.expired else "Waived:"
+        extra = (f" Approved by {w.approved_by}." if w.approved_by else "") + (
+            f" Until {w.expires.isoformat()}." if w.expires and not w.expired else "")
+        reason = w.reason if w.reason[-1:] in ".!?" else w.reason + "."
+        lines.append(wrap(f"{state} {reason}{extra} ({w.source})", "      "))
     for ev in f.evidence if verbose or f.status != "met" else _one_per_element(f):
         where = f"line {ev.line}" + (f", \u201c{_clip(ev.section, 60)}\u201d" if ev.section else "")
         lines.append(wrap(f"{where}: \u201c{_clip(ev.quote)}\u201d", "      > "))
@@ -109,11 +125,19 @@ def _one_per_element(f: Finding) -> list:
     return out
 
 
-def _summary(findings) -> str:
+def _summary(report, gate: Gate) -> str:
+    findings = report.findings
     counts = {s: sum(1 for f in findings if f.status == s) for s in ("met", "partial", "missing", "not_applicable")}
-    blocking = sum(1 for f in findings if f.status == "missing" and f.severity in GATE_SEVERITIES)
     text = (f"{counts['met']} met, {counts['partial']} partial, {counts['missing']} missing, "
             f"{counts['not_applicable']} not applicable")
+    waived = sum(1 for f in findings if f.waiver is not None and f.waiver.active)
+    if waived:
+        text += f", {waived} waived"
+    failures = report.gate_failures(gate)
+    blocking = sum(1 for g in failures if g.kind == "finding")
     if blocking:
-        text += f"; {blocking} critical/major gap{'s' if blocking != 1 else ''}"
+        text += f"; {blocking} gap{'s' if blocking != 1 else ''} failing the gate"
+    for g in failures:
+        if g.kind == "score":
+            text += f"; {g.message}"
     return text
