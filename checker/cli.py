@@ -172,6 +172,7 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
     _check_output_folders(targets)
     gate = Gate(fail_on=fail_on or cfg.fail_on or "missing", fail_severity=fail_severity or cfg.fail_severity or "major",
                 min_score=min_scores or cfg.min_score)
+    _check_regime_names(regime, cfg, min_scores, rules or cfg.rules)
     result = check(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
                    encoding=encoding or cfg.encoding, as_of=as_of, gate=gate,
                    waivers=None if no_waivers else _waivers_file(waivers, cfg))
@@ -187,6 +188,21 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
             click.echo(f"gapcheck: warning: {notice.source}: {notice.message}", err=True)
     click.echo(stdout, nl=False)
     sys.exit(result.exit_code())
+
+
+def _check_regime_names(regime: str | None, cfg: Config, min_scores, rules) -> None:
+    """A regime named in the configuration or in --min-score must exist: a typo (gpdr) would otherwise
+    silently weaken the gate. Errors name the configuration file and line."""
+    known = {p.regime for p in load_packs(rules)}
+    available = ", ".join(sorted(known))
+    if not regime and cfg.regime:
+        for name in parse_regimes(cfg.regime) or ():
+            if name not in known:
+                raise GapcheckError(f"{cfg.location('regime')}: regime: unknown regime '{name}' (available: {available}, all)")
+    for name, _ in min_scores or cfg.min_score:
+        if name is not None and name not in known:
+            where = "--min-score" if min_scores else f"{cfg.location('min_score')}: min_score"
+            raise GapcheckError(f"{where}: unknown regime '{name}' (available: {available})")
 
 
 def _waivers_file(given: str | None, cfg: Config) -> str | None:

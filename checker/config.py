@@ -36,6 +36,10 @@ class Config:
     waivers: str | None = None
     encoding: str | None = None
     folder: str | None = None  # the folder of the file: a default waivers file is looked for there
+    where: tuple[tuple[str, str], ...] = ()  # (key, "file:line") of each key set, for error messages
+
+    def location(self, key: str) -> str | None:
+        return dict(self.where).get(key)
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -66,7 +70,7 @@ def load_config(path: str | Path | None = None, search: bool = True) -> Config:
     if path.name == "pyproject.toml" or path.suffix == ".toml":
         data, lines, label = _read_toml(path)
     else:
-        label = str(path)
+        label = _shown(path.resolve())
         data, lines = load_yaml(path, label)
         if data is None:
             data = {}
@@ -80,11 +84,22 @@ def load_config(path: str | Path | None = None, search: bool = True) -> Config:
         scores: tuple = ((None, float(min_score)),)
     else:
         scores = tuple((k, float(v)) for k, v in sorted((min_score or {}).items()))
+    from .yamlfile import line_for
+
     return Config(
+        where=tuple((k, f"{label}:{line_for(lines, (k,))}") for k in data),
         source=label, regime=regime, rules=tuple(str(folder / r) for r in data.get("rules", ())),
         fail_on=data.get("fail_on"), fail_severity=data.get("fail_severity"), min_score=scores,
-        waivers=str(folder / data["waivers"]) if "waivers" in data else None, encoding=data.get("encoding"),
+        waivers=_shown(folder / data["waivers"]) if "waivers" in data else None, encoding=data.get("encoding"),
         folder=str(folder))
+
+
+def _shown(path: Path) -> str:
+    """A path as reports show it: relative to the working folder when inside it (no runner paths in CI logs)."""
+    import os
+
+    rel = os.path.relpath(path, Path.cwd())
+    return rel if not rel.startswith("..") else str(path)
 
 
 def _has_tool_table(path: Path) -> bool:
@@ -112,7 +127,7 @@ def _read_toml(path: Path) -> tuple[Any, dict[tuple, int], str]:
     data = doc.get("tool", {}).get("gapcheck", {})
     if not isinstance(data, dict):
         raise GapcheckError(f"{path}: [tool.gapcheck] must be a table")
-    return data, _toml_lines(text), str(path)
+    return data, _toml_lines(text), _shown(path.resolve())
 
 
 def _toml_lines(text: str) -> dict[tuple, int]:

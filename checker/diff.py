@@ -44,7 +44,9 @@ class Change:
     severity: str
     old_status: str | None  # None: not checked in OLD (a new requirement or regime)
     new_status: str | None
-    kind: str  # "regressed" | "evidence_lost" | "improved" | "evidence_gained" | "changed" | "unchanged"
+    # "regressed" | "evidence_lost" | "improved" | "evidence_gained" | "changed" (e.g. now not applicable) |
+    # "unchanged" | "one_sided" (checked in one version only, e.g. a saved report made with fewer regimes)
+    kind: str
     lost: tuple[str, ...] = ()  # parts found in OLD, not in NEW
     gained: tuple[str, ...] = ()
     old_quote: str | None = None
@@ -82,6 +84,10 @@ class Diff:
         return [c for c in self.changes if c.kind in ("improved", "evidence_gained")]
 
     @property
+    def one_sided(self) -> list[Change]:
+        return [c for c in self.changes if c.kind == "one_sided"]
+
+    @property
     def regressed(self) -> bool:
         return bool(self.regressions or self.new_flags)
 
@@ -102,7 +108,8 @@ class Diff:
             "regressed": self.regressed,
             "summary": {"regressions": len(self.regressions), "improvements": len(self.improvements),
                         "new_flags": len(self.new_flags), "resolved_flags": len(self.resolved_flags)},
-            "changes": [c.to_dict() for c in self.changes if c.kind != "unchanged"],
+            "changes": [c.to_dict() for c in self.changes if c.kind not in ("unchanged", "one_sided")],
+            "not_compared": [c.id for c in self.one_sided],
             "new_flags": list(self.new_flags),
             "resolved_flags": list(self.resolved_flags),
         }
@@ -123,10 +130,14 @@ def load_saved_report(path: str) -> Side | None:
         return None
     try:
         data = json.loads(Path(path).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("tool", {}).get("name") != "gapcheck" or "reports" not in data:
-        return None
+    except OSError as e:
+        raise GapcheckError(f"{path}: cannot read ({e.strerror or e})") from None
+    except (UnicodeDecodeError, ValueError):
+        raise GapcheckError(f"{path}: not valid JSON, so not a saved gapcheck report") from None
+    if not isinstance(data, dict) or not isinstance(data.get("tool"), dict) \
+            or data["tool"].get("name") != "gapcheck" or not isinstance(data.get("reports"), list):
+        raise GapcheckError(f"{path}: not a JSON report written by gapcheck (-f json); give a policy file or such a "
+                            "report")
     reports = data["reports"]
     if len(reports) != 1:
         raise GapcheckError(f"{path}: a saved report to compare must hold exactly one policy (it has {len(reports)})")
@@ -143,7 +154,7 @@ def _first_quote(f: dict[str, Any] | None) -> tuple[str | None, int | None]:
 
 def _kind(old: dict | None, new: dict | None) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     if old is None or new is None:
-        return "changed", (), ()
+        return "one_sided", (), ()
     a, b = old["status"], new["status"]
     found_a = {k for k, v in (old.get("elements") or {}).items() if v}
     found_b = {k for k, v in (new.get("elements") or {}).items() if v}

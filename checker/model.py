@@ -56,11 +56,12 @@ class Gate:
         return finding.status in self.statuses() and finding.severity in self.severities()
 
     def describe(self) -> str:
+        """The rule in words: "missing requirements of critical or major severity fail it"."""
         if self.fail_on == "never":
-            what = "findings never fail the gate"
+            what = "no finding fails it"
         else:
-            sev = " or ".join(self.severities()) if self.fail_severity != "minor" else "any severity"
-            what = f"fails on {' or '.join(reversed(self.statuses()))} requirements of {sev} severity"
+            sev = " or ".join(self.severities()) + " severity" if self.fail_severity != "minor" else "any severity"
+            what = f"{' or '.join(reversed(self.statuses()))} requirements of {sev} fail it"
         if self.min_score:
             what += "; minimum score " + ", ".join(
                 f"{name or 'every regime'} {value:g}" for name, value in self.min_score)

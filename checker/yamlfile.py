@@ -130,5 +130,12 @@ def validate(data: Any, lines: dict[tuple, int], label: str, schema_name: str) -
             path = path + (extra[0],)
             message = f"unknown key '{extra[0]}' (allowed: {', '.join(sorted(allowed))})"
     elif err.validator == "pattern" and isinstance(err.schema, dict) and err.schema.get("description"):
-        message = f"{err.instance!r} is not valid here: {err.schema['description']}"
+        message = f"{err.instance!r} is not valid: {err.schema['description']}"
+    elif err.validator == "type":
+        wanted = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
+        names = {"object": "a mapping (key: value)", "array": "a list", "string": "a string", "number": "a number",
+                 "integer": "a whole number", "boolean": "true or false", "null": "empty"}
+        found = {dict: "a mapping", list: "a list", str: "a string", bool: "true/false", int: "a number",
+                 float: "a number", type(None): "nothing"}.get(type(err.instance), type(err.instance).__name__)
+        message = f"expected {names.get(wanted, wanted)}, found {found}"
     raise GapcheckError(f"{label}:{line_for(lines, path)}: {dotted(path)}: {message}")

@@ -74,6 +74,7 @@ def test_pre_commit_hook_definition():
     assert hook["entry"] == "gapcheck"  # the console script pyproject.toml installs
     rx = re.compile(hook["files"])
     assert rx.search("policies/privacy.md") and rx.search("docs/Privacy-Notice.md") and not rx.search("src/app.py")
+    assert not rx.search(".github/workflows/privacy-policy.yml")  # the workflow file is not a policy
     assert hook["pass_filenames"] is True
 
 

@@ -155,7 +155,8 @@ def test_several_outputs_in_one_run_are_consistent(tmp_path, capsys):
     code, out, _ = run([GAPPY, "-f", "text", *sum((["-o", str(o)] for o in outs), []), *AS_OF], capsys)
     assert code == 1 and all(o.exists() for o in outs)
     assert json.loads(outs[0].read_text("utf-8")) == json.loads(outs[5].read_text("utf-8"))
-    assert outs[4].read_text("utf-8").endswith("Gate FAILED (fails on missing requirements of critical or major severity)\n")
+    assert outs[4].read_text("utf-8").endswith(
+        "Gate FAILED (the gate: missing requirements of critical or major severity fail it)\n")
     assert json.loads(outs[3].read_text("utf-8"))["gate"]["passed"] is False
 
 
@@ -251,3 +252,26 @@ def test_diff_errors_exit_2(versions, tmp_path, capsys):
     assert code == 2 and out == "" and "missing.md" in err and "Traceback" not in err
     code, _, err = run(["diff", str(old), str(old), "-o", str(tmp_path / "d.pdf")], capsys)
     assert code == 2 and "d.pdf" in err
+
+
+def test_markdown_ends_with_a_blank_line_so_appended_markdown_starts_a_block(capsys):
+    _, out, _ = run([GAPPY, "-f", "markdown", *AS_OF], capsys)
+    assert out.endswith("</details>\n\n")
+
+
+def test_diff_refuses_a_json_file_that_is_not_a_gapcheck_report(versions, tmp_path, capsys):
+    old, _ = versions
+    bogus = tmp_path / "x.json"
+    bogus.write_text("{}", "utf-8")
+    code, out, err = run(["diff", str(bogus), str(old)], capsys)
+    assert code == 2 and "not a JSON report written by gapcheck" in err
+
+
+def test_diff_with_a_report_of_fewer_regimes_compares_only_what_both_checked(versions, tmp_path, capsys):
+    old, new = versions
+    saved = tmp_path / "gdpr-only.json"
+    run([str(old), "-r", "gdpr", "-o", str(saved), *AS_OF], capsys)
+    code, out, _ = run(["diff", str(saved), str(new), "-f", "json", *AS_OF], capsys)
+    data = json.loads(out)
+    assert [c["id"] for c in data["changes"]] == ["gdpr.data_portability"]
+    assert len(data["not_compared"]) == 26 and all(not i.startswith("gdpr.") for i in data["not_compared"])

@@ -320,7 +320,7 @@ def test_waiver_for_a_regime_not_checked_is_neither_applied_nor_stale(repo, caps
     ("waivers:\n  - id: gdpr.legal_bassis\n    reason: ok\n", ":2:", "did you mean 'gdpr.legal_basis'"),
     ("waivers:\n  - id: gdpr.legal_basis\n    reason: ok\n  - id: gdpr.legal_basis\n    reason: [\n", ":", "YAML error"),
     ("", ":1:", "empty waivers file"),
-    ("- id: gdpr.legal_basis\n", ":1:", "object"),
+    ("- id: gdpr.legal_basis\n", ":1:", "expected a mapping (key: value), found a list"),
 ])
 def test_bad_waivers_file_exit_2_with_file_and_line(repo, capsys, body, where, words):
     _waivers(repo, body)
@@ -342,3 +342,20 @@ def test_waivers_are_shown_in_the_text_and_html_reports(repo, capsys):
     html = (repo / "r.html").read_text("utf-8")
     assert "Counsel &lt;b&gt;memo&lt;/b&gt; 2026-03" in html and "<b>memo" not in html
     assert 'class="badge s-waived"' in html and "Approved by J. Doe." in html
+
+
+@pytest.mark.parametrize("config, args, words", [
+    ("regime: gdpr,ccpaa\n", [], "gapcheck.yaml:1: regime: unknown regime 'ccpaa'"),
+    ("min_score: {gpdr: 80}\n", [], "gapcheck.yaml:1: min_score: unknown regime 'gpdr'"),
+    ("", ["--min-score", "gpdr=80"], "--min-score: unknown regime 'gpdr'"),
+])
+def test_a_misspelt_regime_is_an_error_not_a_weaker_gate(repo, capsys, config, args, words):
+    (repo / "gapcheck.yaml").write_text(config or "fail_on: missing\n", "utf-8")
+    code, out, err = run(["policies/privacy.md", *args], capsys)
+    assert code == 2 and out == "" and words in err, err
+
+
+def test_text_report_names_the_gaps_failing_the_gate(capsys):
+    code, out, _ = run([GAPPY, "-r", "gdpr", *AS_OF], capsys)
+    line = next(l for l in out.splitlines() if l.startswith("failing the gate: "))
+    assert "gdpr.legal_basis" in line and "gdpr.right_of_access" in line

@@ -240,7 +240,7 @@ def _gate_text(result: Result, report: Report, failures, views) -> str:
                 f"not addressed at all." if blocking else "No critical or major requirement is missing.")
     else:
         what = (f"{len(blocking)} {'finding fails' if len(blocking) == 1 else 'findings fail'} the gate "
-                f"({gate.describe()})." if blocking else f"No finding fails the gate ({gate.describe()}).")
+                f"(the gate: {gate.describe()})." if blocking else f"No finding fails the gate (the gate: {gate.describe()}).")
     if scores:
         what += " " + "; ".join(s[0].upper() + s[1:] for s in scores) + "."
     return what + waived_text

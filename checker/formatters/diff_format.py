@@ -14,7 +14,7 @@ from .sarif_format import FINGERPRINT_KEY, SARIF_SCHEMA
 
 DIFF_FORMATS = ("text", "json", "markdown", "sarif", "junit")
 LABEL = {"regressed": "worse", "evidence_lost": "evidence lost", "improved": "better",
-         "evidence_gained": "evidence added", "changed": "changed"}
+         "evidence_gained": "evidence added", "changed": "changed", "one_sided": "not compared"}
 
 
 def _status(s: str | None) -> str:
@@ -58,6 +58,9 @@ def render_text(d: Diff, width: int = 100, **_options) -> str:
                 out.append(wrap(f"line {ev.get('line')}: \u201c{_clip(ev['quote'])}\u201d", "      > "))
     if d.resolved_flags:
         out += ["", f"Red flags gone ({len(d.resolved_flags)}): " + ", ".join(fl["id"] for fl in d.resolved_flags)]
+    if d.one_sided:
+        out += ["", f"Not compared ({len(d.one_sided)}, checked in one version only): "
+                + ", ".join(c.id for c in d.one_sided)]
     n_reg = len(d.regressions) + len(d.new_flags)
     out += ["", (f"REGRESSED: {n_reg} change{'s' if n_reg != 1 else ''} for the worse, "
                  f"{len(d.improvements)} for the better") if d.regressed else
@@ -72,7 +75,7 @@ def _score(v) -> str:
 def render_markdown(d: Diff, **_options) -> str:
     head = ("\u274c **regressed**" if d.regressed else "\u2705 no regression")
     out = [f"## gapcheck diff: {head}", "", f"`{_esc(d.old.path)}` \u2192 `{_esc(d.new.path)}`", ""]
-    rows = [c for c in d.changes if c.kind != "unchanged"]
+    rows = [c for c in d.changes if c.kind not in ("unchanged", "one_sided")]
     if rows:
         out += ["| Change | Severity | Requirement | Citation | Status |", "|---|---|---|---|---|"]
         order = {"regressed": 0, "evidence_lost": 1, "changed": 2, "improved": 3, "evidence_gained": 4}
@@ -82,13 +85,15 @@ def render_markdown(d: Diff, **_options) -> str:
                        f"{_esc(_what(c))} |")
     else:
         out.append("No requirement changed status.")
+    if d.one_sided:
+        out += ["", f"_{len(d.one_sided)} requirements were checked in one version only and are not compared._"]
     if d.new_flags:
         out += ["", "**New red flags**", ""]
         for fl in d.new_flags:
             ev = (fl.get("evidence") or [{}])[0]
             out.append(f"- `{fl['id']}` ({fl.get('severity', '')}): {_esc(fl.get('title', ''))}"
                        + (f" \u2014 line {ev.get('line')}: \u201c{_esc(_clip(ev['quote']))}\u201d" if ev.get("quote") else ""))
-    return "\n".join(out) + "\n"
+    return "\n".join(out) + "\n\n"
 
 
 def render_sarif(d: Diff, **_options) -> str:
@@ -133,7 +138,9 @@ def render_junit(d: Diff, **_options) -> str:
     for c in d.changes:
         case = ET.Element("testcase", {"classname": f"gapcheck.diff.{c.regime}", "name": _x(f"{c.id}: {c.title}"),
                                        "file": _x(d.new.path), **({"line": str(c.new_line)} if c.new_line else {})})
-        if c.is_regression:
+        if c.kind == "one_sided":
+            ET.SubElement(case, "skipped", {"message": "checked in one version only"})
+        elif c.is_regression:
             f = ET.SubElement(case, "failure", {"type": c.kind, "message": _x(f"got worse: {_what(c)}")})
             f.text = _x(f"{c.title} ({c.citation}): {_what(c)}" + (f"\nwas: \u201c{c.old_quote}\u201d" if c.old_quote else ""))
         cases.append(case)
@@ -143,7 +150,7 @@ def render_junit(d: Diff, **_options) -> str:
         ET.SubElement(case, "failure", {"type": "new_flag", "message": _x(f"new red flag: {fl.get('title', '')}")})
         cases.append(case)
     suite.attrib.update({"tests": str(len(cases)), "failures": str(sum(1 for c in cases if c.find("failure") is not None)),
-                         "errors": "0", "skipped": "0"})
+                         "errors": "0", "skipped": str(sum(1 for c in cases if c.find("skipped") is not None))})
     suite.extend(cases)
     root.attrib.update({k: suite.get(k) for k in ("tests", "failures", "errors", "skipped")})
     ET.indent(root, space="  ")

@@ -32,7 +32,7 @@ def _testcase(result: Result, report: Report, f: Finding, expected_in: str) -> E
     case = ET.Element("testcase", {"classname": f"gapcheck.{f.regime}", "name": _x(f"{f.id}: {f.title}"),
                                    "file": _x(report.document.path), "line": str(loc.line)})
     if f.status == "not_applicable":
-        ET.SubElement(case, "skipped", {"message": _x(_one_line(f"not applicable: {f.explanation}"))})
+        ET.SubElement(case, "skipped", {"message": _x(_one_line(f.explanation))})
     elif f.is_gap and f.waiver is not None and f.waiver.active:
         ET.SubElement(case, "skipped", {"message": _x(_one_line(f"waived: {f.waiver.reason} ({f.waiver.source})"))})
     elif f.is_gap:

@@ -55,7 +55,7 @@ def render(result: Result, **_options) -> str:
         verdict = f"\u274c gate failed" + (f" for {len(failed)} of {n} policies" if n > 1 else "")
     else:
         verdict = "\u2705 gate passed" + (f" for all {n} policies" if n > 1 else "")
-    out = [f"## gapcheck: {verdict}", "", f"_{_esc(result.gate.describe()[0].upper() + result.gate.describe()[1:])}._"
+    out = [f"## gapcheck: {verdict}", "", f"_The gate: {_esc(result.gate.describe())}._"
            + (f" Check date {result.as_of.isoformat()}." if result.as_of else ""), ""]
     regimes = [p.regime for p in result.packs]
     out.append("| Policy | Score | " + " | ".join(r.upper() for r in regimes) + " | Met | Partial | Missing | Waived | Gate |")
@@ -102,4 +102,4 @@ def render(result: Result, **_options) -> str:
                      f"full report._"]
             break
         body += section
-    return "\n".join(out + body) + "\n"
+    return "\n".join(out + body) + "\n\n"  # a blank line: Markdown appended after it starts a new block

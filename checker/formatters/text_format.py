@@ -65,7 +65,15 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
     failed = [r for r in result.reports if r.gate_failures(result.gate)]
     verdict = (f"Gate FAILED for {len(failed)} of {len(result.reports)} policies" if failed and len(result.reports) > 1
                else "Gate FAILED" if failed else "Gate passed")
-    out.append(_c(wrap(f"{verdict} ({result.gate.describe()})", ""), "1;31" if failed else "1;32", colour))
+    for report in failed:
+        ids = [g.id for g in report.gate_failures(result.gate) if g.kind == "finding"]
+        scores = [g.message for g in report.gate_failures(result.gate) if g.kind == "score"]
+        prefix = f"{report.document.path}: " if len(result.reports) > 1 else ""
+        if ids:
+            out.append(wrap(f"{prefix}failing the gate: {', '.join(ids)}", ""))
+        for message in scores:
+            out.append(wrap(f"{prefix}{message}", ""))
+    out.append(_c(wrap(f"{verdict} (the gate: {result.gate.describe()})", ""), "1;31" if failed else "1;32", colour))
     text = "\n".join(out).rstrip("\n") + "\n"
     return text if unicode else _ascii(text)
 
