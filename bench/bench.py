@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Time gapcheck in CPU seconds: loading the rule packs (with and without the pack cache), reading and
-segmenting, the first check in a process and later ones, and the CLI end to end.
+segmenting, the first check in a process and later ones, and the CLI end to end (wall and CPU time, and peak
+memory, at each size); then a batch of policies through the CLI in parallel (policies per second).
 
-    python bench/bench.py [--sizes 1000,10000,100000] [--repeat 5]
+    python bench/bench.py [--sizes 1000,10000,100000,1000000] [--repeat 3] [--batch 500] [--jobs N]
 
 Policies of the requested sizes are built by repeating the paragraphs of examples/thorough-policy.md (so the
 text is realistic and the matches are many). Every figure is CPU time (time.process_time, or user+sys of a
@@ -77,8 +78,10 @@ def median(values: list[float]) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="1000,10000,100000")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--sizes", default="1000,10000,100000,1000000")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per figure (1 for sizes over 100,000 words)")
+    ap.add_argument("--batch", type=int, default=500, help="policies in the batch run (0: skip it)")
+    ap.add_argument("--jobs", type=int, default=None, help="--jobs for the batch run (default: gapcheck's)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
@@ -117,14 +120,15 @@ def main() -> int:
         for words in sizes:
             path = Path(tmp) / f"policy-{words}.md"
             path.write_text(build_policy(words), encoding="utf-8")
+            r = rep if words <= 100_000 else 1
             # the first check in a process compiles the regexes it needs, unless the pack cache holds them
             # compiled already (it does after one run): measured in a fresh process, cache warm
             run_child(str(path), env)
-            first = median([run_child(str(path), env)["first"] for _ in range(rep)])
+            first = median([run_child(str(path), env)["first"] for _ in range(r)])
             doc = read_document(str(path))
             check_document(doc, packs)  # compile what it needs first: then only matching is timed
             reads, warms = [], []
-            for _ in range(rep):
+            for _ in range(r):
                 t = time.process_time()
                 read_document(str(path))
                 reads.append(time.process_time() - t)
@@ -142,11 +146,63 @@ def main() -> int:
         t_start = median([child_cpu(cli + ["--version"], env) for _ in range(rep)])
         t_cli = median([child_cpu(cli + [str(path), "-f", "json"], env) for _ in range(rep)])
         t_cli_plain = median([child_cpu(cli + [str(path), "-f", "json"], no_cache) for _ in range(rep)])
-    print(f"CLI start-up (gapcheck --version): {t_start:.2f}; CLI on a 10,000-word policy, all packs, JSON: "
-          f"{t_cli:.2f} (pack cache warm), {t_cli_plain:.2f} (GAPCHECK_NO_CACHE=1)")
+        print(f"CLI start-up (gapcheck --version): {t_start:.2f}; CLI on a 10,000-word policy, all packs, JSON: "
+              f"{t_cli:.2f} (pack cache warm), {t_cli_plain:.2f} (GAPCHECK_NO_CACHE=1)")
+
+        print(f"\nthe CLI end to end, JSON output, pack cache warm (wall seconds; CPU seconds; peak memory)")
+        print(f"{'words':>8}  {'wall':>7}  {'x prev':>6}  {'CPU':>7}  {'peak MB':>7}")
+        prev = None
+        for words in sizes:
+            path = Path(tmp) / f"policy-{words}.md"
+            r = rep if words <= 100_000 else 1
+            runs = [cli_run(cli + [str(path), "-f", "json", "-o", str(Path(tmp) / "out.json")], env) for _ in range(r)]
+            wall, cpu, peak = median([x[0] for x in runs]), median([x[1] for x in runs]), max(x[2] for x in runs)
+            ratio = f"{wall / prev:6.1f}" if prev else f"{'':>6}"
+            print(f"{words:>8}  {wall:>7.2f}  {ratio}  {cpu:>7.2f}  {peak:>7.0f}")
+            prev = wall
+
+        if args.batch:
+            folder = Path(tmp) / "batch"
+            n = build_batch(folder, args.batch)
+            cmd = cli + [str(folder), "-f", "jsonl", "--no-progress"] + (["--jobs", str(args.jobs)] if args.jobs else [])
+            wall, cpu, peak = cli_run(cmd, env, stdout=Path(tmp) / "batch.jsonl")
+            words = sum(len(p.read_text("utf-8").split()) for p in folder.iterdir())
+            print(f"\nbatch: {n} policies ({words:,} words, from {BATCH_SOURCE}), JSON Lines, "
+                  f"jobs {args.jobs or 'default'}: {wall:.1f} s wall, {n / wall:.1f} policies/s; "
+                  f"{cpu:.1f} s CPU; peak memory of one process {peak:.0f} MB")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:.0f} MB")
     return 0
+
+
+BATCH_SOURCE = "../shared/corpus (g200, c3pa, policies), repeated"
+
+
+def build_batch(folder: Path, n: int) -> int:
+    """n policy files: the corpus policies (or, without the corpus, the examples), repeated as needed."""
+    global BATCH_SOURCE
+    corpus = ROOT.parent / "shared" / "corpus"
+    sources = sorted(corpus.glob("*/policies/*.md")) + sorted(corpus.glob("policies/*.md"))
+    if not sources:
+        sources = sorted((ROOT / "examples").glob("*.md"))
+        BATCH_SOURCE = "examples/, repeated"
+    folder.mkdir()
+    for i in range(n):
+        src = sources[i % len(sources)]
+        (folder / f"{i:04d}-{src.name}").write_bytes(src.read_bytes())
+    return n
+
+
+def cli_run(cmd: list[str], env: dict, stdout: Path | None = None) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds of the process and its workers, peak RSS in MB of the largest of them)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    with open(stdout or os.devnull, "wb") as out:
+        subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss / 1024
 
 
 if __name__ == "__main__":

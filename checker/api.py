@@ -5,15 +5,16 @@ import hashlib
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
+from .batch import Failure, check_many
 from .document import segment
 from .matcher import Doc
 from .model import Document, Gate, GapcheckError, Report, Result
 from .packs import Pack, load_packs
 from .readers import POLICY_EXTENSIONS, read_bytes
 from .scoring import assess, assess_flag, score
-from .waivers import Waiver, apply_waivers, load_waivers
+from .waivers import Waiver, WaiverSet, load_waivers
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -65,26 +66,46 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[str]:
     return out
 
 
-def read_document(path: str, encoding: str | None = None, fmt: str | None = None, data: bytes | None = None) -> Document:
-    """Read one policy (a path, '-' for stdin, or `data` given directly) into a segmented Document."""
+def read_document(path: str, encoding: str | None = None, fmt: str | None = None, data: bytes | None = None,
+                  max_bytes: int | None = None) -> Document:
+    """Read one policy (a path, '-' for stdin, or `data` given directly) into a segmented Document. Input
+    larger than `max_bytes` (default MAX_BYTES, 20 MB) is refused."""
     name = "<stdin>" if path == "-" else path
+    limit = max_bytes or MAX_BYTES
     if data is None:
         try:
             if path == "-":
-                data = sys.stdin.buffer.read(MAX_BYTES + 1)
+                data = sys.stdin.buffer.read(limit + 1)
             else:
                 with open(path, "rb") as fh:
-                    data = fh.read(MAX_BYTES + 1)
+                    data = fh.read(limit + 1)
         except IsADirectoryError:
             raise GapcheckError(f"{name}: is a folder, not a file") from None
         except OSError as e:
             raise GapcheckError(f"{name}: cannot read ({e.strerror or e})") from None
-    if len(data) > MAX_BYTES:
-        raise GapcheckError(f"{name}: larger than {MAX_BYTES // (1024 * 1024)} MB, refused")
+    if len(data) > limit:
+        raise GapcheckError(f"{name}: larger than the size limit of {format_size(limit)} (--max-size), refused")
     if path == "-" and fmt is None:
         fmt = "markdown"
     text, fmt_name, blocks = read_bytes(data, name, encoding, fmt)
     return segment(text, blocks, name, fmt_name, hashlib.sha256(data).hexdigest())
+
+
+def format_size(n: int) -> str:
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:g} {unit}"
+    return f"{n} bytes"
+
+
+def parse_size(value: str) -> int:
+    """'20MB', '500k', '1.5 GB', '1000' (bytes) -> bytes."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*", value.lower())
+    if not m or float(m.group(1)) <= 0:
+        raise GapcheckError(f"--max-size: '{value}' is not a size (for example 20MB, 500kB)")
+    return int(float(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2)])
 
 
 def check_document(doc: Document, packs: Sequence[Pack], as_of: date | None = None) -> Report:
@@ -112,27 +133,56 @@ def check(
     as_of: date | None = None,
     gate: Gate | None = None,
     waivers: str | Path | Sequence[Waiver] | None = None,
+    jobs: int | None = 1,
+    max_bytes: int | None = None,
+    progress=None,
 ) -> Result:
     """Check one or more policies (paths, folders or '-') against the selected regimes, as of a check date
     (default today: it decides whether a 'last updated' date is recent enough). `gate` says when the run fails
-    (Result.exit_code); `waivers` (a waivers file, or Waiver objects) marks accepted gaps."""
-    if isinstance(inputs, (str, Path)):
-        inputs = [inputs]
-    if packs is None:
-        packs = load_packs(rules, parse_regimes(regimes))
-    waiver_file = None
-    if isinstance(waivers, (str, Path)):
-        waiver_file = str(waivers)
-        waivers = load_waivers(waivers)  # a bad waivers file fails before any policy is read
-    as_of = as_of or date.today()  # one check date for every policy of the run, and for the report
-    reports = tuple(check_document(read_document(p, encoding), packs, as_of) for p in expand_inputs(inputs))
-    notices: tuple = ()
-    if waivers:
-        known = {r.id for p in (*load_packs(rules), *packs) for r in p.requirements}
-        checked = {r.id for p in packs for r in p.requirements}
-        reports, notices = apply_waivers(reports, waivers, as_of, known, checked)
-    return Result(reports=reports, packs=tuple(packs), as_of=as_of, gate=gate or Gate(), waiver_file=waiver_file,
-                  waiver_notices=notices)
+    (Result.exit_code); `waivers` (a waivers file, or Waiver objects) marks accepted gaps; `jobs` worker
+    processes (None: one per core). With one policy, an unreadable policy raises GapcheckError; with several,
+    it is listed in Result.errors and the others are checked."""
+    run = Run(inputs, regimes, rules, encoding, packs, as_of, waivers, jobs, max_bytes)
+    reports, errors = [], []
+    for got in run.results(progress):
+        (errors if isinstance(got, Failure) else reports).append(got)
+    if errors and len(run.paths) == 1:
+        raise GapcheckError(errors[0].message)
+    return run.result(tuple(reports), tuple(errors), gate)
+
+
+class Run:
+    """One check of many policies, consumed as a stream (Run.results) for bounded memory, then summed up
+    (Run.result). Packs and waivers are loaded, and inputs expanded, when it is created: errors there come
+    before any policy is read."""
+
+    def __init__(self, inputs, regimes=None, rules=(), encoding=None, packs=None, as_of=None, waivers=None,
+                 jobs: int | None = 1, max_bytes: int | None = None):
+        if isinstance(inputs, (str, Path)):
+            inputs = [inputs]
+        self.packs = tuple(packs if packs is not None else load_packs(rules, parse_regimes(regimes)))
+        self.waiver_file = None
+        if isinstance(waivers, (str, Path)):
+            self.waiver_file = str(waivers)
+            waivers = load_waivers(waivers)  # a bad waivers file fails before any policy is read
+        self.as_of = as_of or date.today()  # one check date for every policy of the run, and for the report
+        self.waivers = None
+        if waivers:
+            known = {r.id for p in (*load_packs(rules), *self.packs) for r in p.requirements}
+            checked = {r.id for p in self.packs for r in p.requirements}
+            self.waivers = WaiverSet(waivers, self.as_of, known, checked)
+        self.paths = expand_inputs(inputs)
+        self.encoding, self.jobs, self.max_bytes = encoding, jobs, max_bytes
+
+    def results(self, progress=None) -> Iterator[Report | Failure]:
+        """A Report (waivers applied) or a Failure per policy, in input order."""
+        for got in check_many(self.paths, self.packs, self.as_of, self.encoding, self.jobs, self.max_bytes, progress):
+            yield self.waivers.apply(got) if self.waivers is not None and isinstance(got, Report) else got
+
+    def result(self, reports: tuple[Report, ...], errors: tuple[Failure, ...] = (), gate: Gate | None = None) -> Result:
+        return Result(reports=reports, packs=self.packs, as_of=self.as_of, gate=gate or Gate(),
+                      waiver_file=self.waiver_file, waiver_notices=self.waivers.notices() if self.waivers else (),
+                      errors=errors)
 
 
 def check_text(text: str, name: str = "policy.md", regimes: str | Sequence[str] | None = None,

@@ -16,11 +16,13 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .api import check, parse_regimes
+from .api import Run, parse_regimes, parse_size
+from .batch import Failure
 from .formatters import FILE_ONLY_FORMATS, FORMATTERS, format_for_path, output_formats, render
 from .formatters.diff_format import DIFF_FORMATS
 from .config import Config, load_config
-from .model import FAIL_ON, SEVERITIES, Gate, GapcheckError
+from .formatters.text_format import summary_table
+from .model import FAIL_ON, SEVERITIES, Gate, GapcheckError, Result
 from .packs import load_packs
 from .waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 
@@ -160,8 +162,14 @@ def _parse_min_scores(ctx, param, values):
 @click.option("-v", "--verbose", is_flag=True, help="For met requirements too: the explanation and every passage found.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_parse_date,
               help="Check date for rules about how recent the policy is, and for waiver expiry (default: today).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Policies checked in parallel (worker processes).  [default: the number of cores]")
+@click.option("--max-size", "max_size", default="20MB", show_default=True, metavar="SIZE",
+              help="Refuse input files larger than this (e.g. 500kB, 50MB).")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress bar on stderr (default: on a terminal, for more than a few policies).")
 def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity, min_scores, waivers, no_waivers,
-                  config_file, no_config, encoding, colour, verbose, as_of):
+                  config_file, no_config, encoding, colour, verbose, as_of, jobs, max_size, progress):
     """Check POLICY files (or folders, or - for stdin) and report what they cover and what is missing.
 
     Exit codes: 0 the gate passed, 1 it failed, 2 an error."""
@@ -173,21 +181,132 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
     gate = Gate(fail_on=fail_on or cfg.fail_on or "missing", fail_severity=fail_severity or cfg.fail_severity or "major",
                 min_score=min_scores or cfg.min_score)
     _check_regime_names(regime, cfg, min_scores, rules or cfg.rules)
-    result = check(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
-                   encoding=encoding or cfg.encoding, as_of=as_of, gate=gate,
-                   waivers=None if no_waivers else _waivers_file(waivers, cfg))
+    run = Run(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
+              encoding=encoding or cfg.encoding, as_of=as_of, jobs=jobs, max_bytes=parse_size(max_size),
+              waivers=None if no_waivers else _waivers_file(waivers, cfg))
+    result = _run(run, gate, fmt, targets, progress)
     if colour is None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns - 1
-    rendered = {p: render(f, result, width=100) for p, f in targets.items()}
     stdout_format = "text" if fmt in FILE_ONLY_FORMATS else fmt
-    stdout = render(stdout_format, result, colour=colour, width=width, unicode=_stdout_unicode(), verbose=verbose)
-    _write_all(rendered)
+    if stdout_format != "jsonl":  # JSON Lines went to stdout as the policies were checked
+        rendered = {p: render(f, result, width=100) for p, f in targets.items() if f != "jsonl"}
+        stdout = render(stdout_format, result, colour=colour, width=width, unicode=_stdout_unicode(), verbose=verbose)
+        _write_all(rendered)
+        click.echo(stdout, nl=False)
+    elif len(run.paths) > 1:
+        click.echo("\n".join(summary_table(result, width)), err=True)
     if stdout_format != "text":  # the text report shows them itself
         for notice in result.waiver_notices:
             click.echo(f"gapcheck: warning: {notice.source}: {notice.message}", err=True)
-    click.echo(stdout, nl=False)
+    for failure in result.errors:
+        click.echo(f"gapcheck: error: {failure.message}", err=True)
     sys.exit(result.exit_code())
+
+
+def _run(run: Run, gate: Gate, fmt: str, targets: dict[str, str], progress: bool | None) -> Result:
+    """Check every policy of the run. JSON Lines (stdout, -o *.jsonl) are written as each policy is done, so
+    with JSON Lines alone only one report is held at a time; -o .jsonl files are moved into place only when the
+    run ends without a fatal error."""
+    from .formatters import jsonl_format
+
+    streams = [p for p, f in targets.items() if f == "jsonl"]
+    keep = fmt != "jsonl" or any(f != "jsonl" for f in targets.values())
+    head = jsonl_format.header(run.packs, run.as_of)
+    staged = _Staged(streams)
+    bar = None
+    if progress or (progress is None and sys.stderr.isatty() and len(run.paths) > 3):
+        bar = _Progress(len(run.paths))
+    reports, errors = [], []
+    try:
+        for got in run.results(bar):
+            if isinstance(got, Failure):
+                if len(run.paths) == 1:
+                    raise GapcheckError(got.message)  # one policy: a plain error, nothing written
+                errors.append(got)
+            else:
+                reports.append(got if keep else _Slim.of(got, gate))  # slim: the summary table and exit code
+            text = jsonl_format.line(got, gate, head)
+            if fmt == "jsonl":
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            staged.write(text)
+        staged.commit()
+    finally:
+        staged.discard()
+        if bar is not None:
+            bar.close()
+    return run.result(tuple(reports), tuple(errors), gate)
+
+
+class _Progress:
+    """checking  37/500   7%  name.md — on one line on a terminal, else one line per tenth of the run."""
+
+    def __init__(self, total: int):
+        self.total, self.tty, self.shown = total, sys.stderr.isatty(), -1
+        self.width = shutil.get_terminal_size((80, 24)).columns - 1
+
+    def __call__(self, done: int, total: int, path: str) -> None:
+        pct = 100 * done // max(total, 1)
+        text = f"checking {done:>{len(str(total))}}/{total} {pct:3d}%  {Path(path).name}"
+        if self.tty:
+            sys.stderr.write("\r" + text[: self.width].ljust(self.width))
+        elif pct // 10 != self.shown or done == total:
+            self.shown = pct // 10
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            sys.stderr.write("\r" + " " * self.width + "\r")
+            sys.stderr.flush()
+
+
+class _Slim:
+    """What the summary table and the exit code need of a report that was streamed and let go."""
+
+    @staticmethod
+    def of(report, gate):
+        from dataclasses import replace
+
+        doc = replace(report.document, text="", norm="", sentences=(), paragraphs=(), sections=(), line_starts=(0,))
+        findings = tuple(replace(f, evidence=(), explanation="", remediation="") for f in report.findings)
+        return replace(report, document=doc, findings=findings, flags=())
+
+
+class _Staged:
+    """Files written line by line to a temporary file beside each target, moved into place by commit()."""
+
+    def __init__(self, paths):
+        import tempfile
+
+        self.files = []
+        for path in paths:
+            target = Path(path)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
+            self.files.append((os.fdopen(fd, "w", encoding="utf-8", newline="\n"), tmp, path))
+
+    def write(self, text: str) -> None:
+        for fh, _, _ in self.files:
+            fh.write(text)
+
+    def commit(self) -> None:
+        umask = os.umask(0)
+        os.umask(umask)
+        for fh, tmp, path in self.files:
+            fh.close()
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, path)
+        self.files = []
+
+    def discard(self) -> None:
+        for fh, tmp, _ in self.files:
+            fh.close()
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        self.files = []
 
 
 def _check_regime_names(regime: str | None, cfg: Config, min_scores, rules) -> None:

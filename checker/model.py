@@ -304,10 +304,14 @@ class Result:
     gate: Gate = Gate()
     waiver_file: str | None = None  # the waivers file applied, if any
     waiver_notices: tuple[WaiverNotice, ...] = ()
+    errors: tuple[Any, ...] = ()  # batch.Failure: policies of a batch that could not be checked (exit 2)
 
     def passed(self) -> bool:
         return not any(r.gate_failures(self.gate) for r in self.reports)
 
     def exit_code(self) -> int:
-        """0 when every report passes the gate, 1 when one fails it (errors exit 2 before a Result exists)."""
+        """0 when every report passes the gate, 1 when one fails it, 2 when a policy of the batch could not be
+        checked (the others are still reported)."""
+        if self.errors:
+            return 2
         return 0 if self.passed() else 1

@@ -77,42 +77,59 @@ def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
     return tuple(out)
 
 
-def apply_waivers(reports: Sequence[Report], waivers: Sequence[Waiver], as_of: date,
-                  known_ids: Iterable[str], checked_ids: Iterable[str]) -> tuple[tuple[Report, ...], tuple[WaiverNotice, ...]]:
-    """Mark the gaps the waivers cover. `known_ids`: every requirement id of the packs loaded (a waiver for
-    any other id is an error: a typo would otherwise silently waive nothing); `checked_ids`: those of the
-    regimes checked in this run (a waiver for an id outside them is neither applied nor stale)."""
-    known, checked = set(known_ids), set(checked_ids)
-    for w in waivers:
-        if w.id not in known:
-            close = _closest(w.id, known)
-            raise GapcheckError(f"{w.source}: unknown requirement id '{w.id}'" + (f" (did you mean '{close}'?)" if close else ""))
-    used: set[int] = set()
-    out = []
-    for report in reports:
+class WaiverSet:
+    """Waivers applied report by report (a batch streams its reports), then the notices for the whole run.
+    `known_ids`: every requirement id of the packs loaded (a waiver for any other id is an error: a typo would
+    otherwise silently waive nothing); `checked_ids`: those of the regimes checked in this run (a waiver for
+    an id outside them is neither applied nor stale)."""
+
+    def __init__(self, waivers: Sequence[Waiver], as_of: date, known_ids: Iterable[str], checked_ids: Iterable[str]):
+        known = set(known_ids)
+        for w in waivers:
+            if w.id not in known:
+                close = _closest(w.id, known)
+                raise GapcheckError(f"{w.source}: unknown requirement id '{w.id}'"
+                                    + (f" (did you mean '{close}'?)" if close else ""))
+        self.waivers, self.as_of, self.checked = tuple(waivers), as_of, set(checked_ids)
+        self.used: set[int] = set()
+
+    def apply(self, report: Report) -> Report:
+        """The report with each gap a waiver covers marked (the first matching waiver wins)."""
         findings = []
         for f in report.findings:
             if f.is_gap:
-                for k, w in enumerate(waivers):
+                for k, w in enumerate(self.waivers):
                     if w.id == f.id and w.covers(report.document.path):
-                        used.add(k)
+                        self.used.add(k)
                         f = replace(f, waiver=AppliedWaiver(reason=w.reason, source=w.source, approved_by=w.approved_by,
-                                                            expires=w.expires, expired=w.expired_on(as_of)))
+                                                            expires=w.expires, expired=w.expired_on(self.as_of)))
                         break
             findings.append(f)
-        out.append(replace(report, findings=tuple(findings)))
-    notices = []
-    for k, w in enumerate(waivers):
-        if w.id not in checked:
-            continue
-        if w.expired_on(as_of):
-            notices.append(WaiverNotice("expired", w.id, w.source, f"waiver for {w.id} expired on {w.expires.isoformat()}"
-                                        + (": its gap counts again" if k in used else " (and it matches no gap)")))
-        elif k not in used:
-            where = f" in {', '.join(w.documents)}" if w.documents else ""
-            notices.append(WaiverNotice("stale", w.id, w.source, f"stale waiver: {w.id} has no gap{where} to waive; "
+        return replace(report, findings=tuple(findings))
+
+    def notices(self) -> tuple[WaiverNotice, ...]:
+        """Stale and expired waivers, after every report was applied."""
+        out = []
+        for k, w in enumerate(self.waivers):
+            if w.id not in self.checked:
+                continue
+            if w.expired_on(self.as_of):
+                out.append(WaiverNotice("expired", w.id, w.source, f"waiver for {w.id} expired on "
+                                        f"{w.expires.isoformat()}" + (": its gap counts again" if k in self.used
+                                                                     else " (and it matches no gap)")))
+            elif k not in self.used:
+                where = f" in {', '.join(w.documents)}" if w.documents else ""
+                out.append(WaiverNotice("stale", w.id, w.source, f"stale waiver: {w.id} has no gap{where} to waive; "
                                         "remove the waiver"))
-    return tuple(out), tuple(notices)
+        return tuple(out)
+
+
+def apply_waivers(reports: Sequence[Report], waivers: Sequence[Waiver], as_of: date,
+                  known_ids: Iterable[str], checked_ids: Iterable[str]) -> tuple[tuple[Report, ...], tuple[WaiverNotice, ...]]:
+    """Every report at once: (the reports with waived gaps marked, the notices)."""
+    ws = WaiverSet(waivers, as_of, known_ids, checked_ids)
+    reports = tuple(ws.apply(r) for r in reports)
+    return reports, ws.notices()
 
 
 def _path_forms(document_path: str, base: str) -> list[str]:

@@ -77,8 +77,12 @@ def load_yaml(path: Path, label: str) -> tuple[Any, dict[tuple, int]]:
         line = mark.line + 1 if mark else 1
         problem = e.problem or e.context or "invalid YAML"
         raise GapcheckError(f"{label}:{line}: YAML error: {problem}") from None
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (e.g. NUL)
+        line = text.count("\n", 0, max(0, e.position)) + 1
+        raise GapcheckError(f"{label}:{line}: YAML error: character {e.character!r} (U+{ord(e.character) if isinstance(e.character, str) else e.character:04X}) "
+                            "is not allowed in YAML") from None
     except yaml.YAMLError as e:
-        raise GapcheckError(f"{label}: YAML error: {e}") from None
+        raise GapcheckError(f"{label}: YAML error: {' '.join(str(e).split())}") from None
     finally:
         loader.dispose()
     return data, (_line_map(node) if node is not None else {})

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Callable, Union
 
 from ..model import GapcheckError, Result
-from . import html_format, json_format, junit_format, markdown_format, pdf_format, sarif_format, text_format
+from . import html_format, json_format, jsonl_format, junit_format, markdown_format, pdf_format, sarif_format, text_format
 
 Formatter = Callable[..., Union[str, bytes]]
 
 FORMATTERS: dict[str, Formatter] = {
     "text": text_format.render,
     "json": json_format.render,
+    "jsonl": jsonl_format.render,
     "markdown": markdown_format.render,
     "sarif": sarif_format.render,
     "junit": junit_format.render,
@@ -23,7 +24,8 @@ FORMATTERS: dict[str, Formatter] = {
 
 EXTENSIONS: dict[str, str] = {".json": "json", ".txt": "text", ".text": "text", ".html": "html", ".htm": "html",
                               ".pdf": "pdf", ".md": "markdown", ".markdown": "markdown", ".sarif": "sarif",
-                              ".sarif.json": "sarif", ".xml": "junit", ".junit": "junit"}
+                              ".sarif.json": "sarif", ".xml": "junit", ".junit": "junit", ".jsonl": "jsonl",
+                              ".ndjson": "jsonl"}
 
 FILE_ONLY_FORMATS = ("html", "pdf")  # written with -o only (PDF is binary; both are documents, not terminal output)
 

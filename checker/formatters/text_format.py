@@ -58,6 +58,8 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
         out.append("")
         out.append(wrap(_summary(report, result.gate), ""))
         out.append("")
+    if len(result.reports) + len(result.errors) > 1:
+        out += summary_table(result, width) + [""]
     for notice in result.waiver_notices:
         out.append(_c(wrap(f"warning: {notice.source}: {notice.message}", ""), "33", colour))
     if result.waiver_notices:
@@ -76,6 +78,25 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
     out.append(_c(wrap(f"{verdict} (the gate: {result.gate.describe()})", ""), "1;31" if failed else "1;32", colour))
     text = "\n".join(out).rstrip("\n") + "\n"
     return text if unicode else _ascii(text)
+
+
+def summary_table(result: Result, width: int = 100) -> list[str]:
+    """One line per policy: score, counts and the gate; then the policies that could not be read."""
+    rows = [("policy", "score", "met", "partial", "missing", "n/a", "gate")]
+    for r in result.reports:
+        c = {s: sum(1 for f in r.findings if f.status == s) for s in ("met", "partial", "missing", "not_applicable")}
+        rows.append((r.document.path, _fmt(r.score_overall), str(c["met"]), str(c["partial"]), str(c["missing"]),
+                     str(c["not_applicable"]), "FAILED" if r.gate_failures(result.gate) else "passed"))
+    for e in result.errors:
+        rows.append((e.path, "-", "-", "-", "-", "-", "ERROR"))
+    nums = [max(len(row[i]) for row in rows) for i in range(1, 7)]
+    room = max(12, min(width, 120) - 2 - sum(n + 2 for n in nums))
+    out = [f"Summary ({len(result.reports)} checked" + (f", {len(result.errors)} could not be read)" if result.errors
+                                                        else ")")]
+    for row in rows:
+        name = row[0] if len(row[0]) <= room else "\u2026" + row[0][-(room - 1):]
+        out.append("  " + name.ljust(room) + "".join("  " + v.rjust(n) for v, n in zip(row[1:], nums)))
+    return out
 
 
 _ASCII = str.maketrans({"\u2014": "-", "\u2013": "-", "\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'",

@@ -1,6 +1,9 @@
 """Readers turn input bytes into (decoded text, structural blocks). One module per format, one registry.
 
 Every offset a reader returns points into the decoded text it returns, and that text is what reports quote.
+A text format (Markdown, plain text) gives `parse(text) -> blocks` and is decoded here; a format that needs the
+bytes (HTML with its declared charset, PDF, DOCX) gives `extract(data, name) -> (text, blocks)` and `sniff(data)`
+(does the content look like this format?), used when the extension does not tell.
 """
 from __future__ import annotations
 
@@ -17,7 +20,9 @@ from .decode import decode_bytes
 class Reader:
     name: str
     extensions: tuple[str, ...]
-    parse: Callable[[str], list[Block]]
+    parse: Callable[[str], list[Block]] | None = None  # text formats: decoded text -> blocks
+    extract: Callable[[bytes, str], tuple[str, list[Block]]] | None = None  # bytes, name -> text, blocks
+    sniff: Callable[[bytes], bool] | None = None  # does the content look like this format?
 
 
 READERS: dict[str, Reader] = {
@@ -39,5 +44,8 @@ def reader_for(name: str) -> Reader:
 def read_bytes(data: bytes, name: str, encoding: str | None = None, fmt: str | None = None) -> tuple[str, str, list[Block]]:
     """Decode and parse one input. Returns (text, format name, blocks). Raises GapcheckError naming `name`."""
     reader = READERS[fmt] if fmt else reader_for(name)
+    if reader.extract is not None:
+        text, blocks = reader.extract(data, name)
+        return text, reader.name, blocks
     text = decode_bytes(data, name, encoding)
     return text, reader.name, reader.parse(text)
