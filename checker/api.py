@@ -87,8 +87,8 @@ def read_document(path: str, encoding: str | None = None, fmt: str | None = None
         raise GapcheckError(f"{name}: larger than the size limit of {format_size(limit)} (--max-size), refused")
     if path == "-" and fmt is None:
         fmt = "markdown"
-    text, fmt_name, blocks = read_bytes(data, name, encoding, fmt)
-    return segment(text, blocks, name, fmt_name, hashlib.sha256(data).hexdigest())
+    text, fmt_name, blocks, used = read_bytes(data, name, encoding, fmt)
+    return segment(text, blocks, name, fmt_name, hashlib.sha256(data).hexdigest(), used)
 
 
 def format_size(n: int) -> str:

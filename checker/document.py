@@ -62,7 +62,7 @@ def _heading_text(text: str, block: Block) -> str:
     return " ".join(text[block.start:block.end].strip("*_ \t").split())
 
 
-def segment(text: str, blocks: list[Block], path: str, fmt: str, sha256: str) -> Document:
+def segment(text: str, blocks: list[Block], path: str, fmt: str, sha256: str, encoding: str | None = None) -> Document:
     """`sha256` is the hash of the input as given (bytes), the one a user can reproduce with sha256sum."""
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     # sections: one per heading, plus a preamble section 0 for text before the first heading
@@ -129,4 +129,5 @@ def segment(text: str, blocks: list[Block], path: str, fmt: str, sha256: str) ->
         sentences=tuple(sentences),
         line_starts=tuple(line_starts),
         norm=_blank_comments(normalise(text)) if fmt == "markdown" else normalise(text),
+        encoding=encoding,
     )

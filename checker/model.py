@@ -140,6 +140,7 @@ class Document:
     sentences: tuple[Sentence, ...]
     line_starts: tuple[int, ...] = field(repr=False)
     norm: str = field(repr=False, default="")  # text normalised for matching, same length as text
+    encoding: str | None = None  # how the bytes were decoded ("utf-8", "cp1252 (detected)"); None: a binary format
 
     def line_of(self, offset: int) -> int:
         from bisect import bisect_right
@@ -268,7 +269,8 @@ class Report:
             item["fingerprint"] = fingerprint(d.path, f.id)
             findings.append(item)
         out = {
-            "document": {"path": d.path, "sha256": d.sha256, "words": d.words, "format": d.format},
+            "document": {"path": d.path, "sha256": d.sha256, "words": d.words, "format": d.format,
+                         "encoding": d.encoding},
             "regimes": list(self.regimes),
             "score": {"overall": self.score_overall, "by_regime": dict(self.score_by_regime)},
             "findings": findings,

@@ -7,13 +7,15 @@ bytes (HTML with its declared charset, PDF, DOCX) gives `extract(data, name) -> 
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from ..model import Block, GapcheckError
 from . import html, markdown, plaintext
-from .decode import decode_bytes
+from .decode import decode_bytes, decode_detect
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,49 @@ def reader_for(name: str, data: bytes | None = None) -> Reader:
                         f"PDF or DOCX (supported: {', '.join(POLICY_EXTENSIONS)})")
 
 
-def read_bytes(data: bytes, name: str, encoding: str | None = None, fmt: str | None = None) -> tuple[str, str, list[Block]]:
-    """Decode and parse one input. Returns (text, format name, blocks). Raises GapcheckError naming `name`."""
+# In text extracted from HTML, PDF or DOCX (which reports quote, but which is not the user's file), soft hyphens
+# and zero-width characters are dropped and typographic ligatures spelt out, so that "infor\u00admation" and
+# "\ufb01le" match like "information" and "file". (A Markdown or text policy is quoted exactly as written.)
+_TIDY = {"\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "",
+         "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st",
+         "\ufb06": "st"}
+_TIDY_RX = re.compile("[" + "".join(_TIDY) + "]")
+
+
+def tidy_extracted(text: str, blocks: list[Block]) -> tuple[str, list[Block]]:
+    """Apply _TIDY and move every block offset with the text."""
+    if not _TIDY_RX.search(text):
+        return text, blocks
+    pieces, shift_at, shift = [], [0], [0]  # offsets in the old text where the shift changes, and the shift
+    pos = 0
+    for m in _TIDY_RX.finditer(text):
+        pieces.append(text[pos:m.start()])
+        new = _TIDY[m.group()]
+        pieces.append(new)
+        pos = m.end()
+        shift_at.append(pos)
+        shift.append(shift[-1] + len(new) - 1)
+    pieces.append(text[pos:])
+
+    def moved(offset: int) -> int:
+        return offset + shift[bisect_right(shift_at, offset) - 1]
+
+    out = []
+    for b in blocks:
+        start, end = moved(b.start), moved(b.end)
+        if end > start:
+            out.append(Block(b.kind, start, end, b.level))
+    return "".join(pieces), out
+
+
+def read_bytes(data: bytes, name: str, encoding: str | None = None,
+               fmt: str | None = None) -> tuple[str, str, list[Block], str | None]:
+    """Decode and parse one input. Returns (text, format name, blocks, encoding read, or None for a binary
+    format). Raises GapcheckError naming `name`."""
     reader = READERS[fmt] if fmt else reader_for(name, data)
     if reader.extract is not None:
         text, blocks = reader.extract(data, name, encoding)
-        return text, reader.name, blocks
-    text = decode_bytes(data, name, encoding)
-    return text, reader.name, reader.parse(text)
+        text, blocks = tidy_extracted(text, blocks)
+        return text, reader.name, blocks, encoding
+    text, used = decode_detect(data, name, encoding)
+    return text, reader.name, reader.parse(text), used
