@@ -39,7 +39,7 @@ def test_contract_fields_and_quotes(name, at_root):
     import hashlib
 
     assert report["document"] == {"path": path, "sha256": hashlib.sha256(raw).hexdigest(),
-                                  "words": len(text.split()), "format": "markdown"}
+                                  "words": len(text.split()), "format": "markdown", "encoding": "utf-8"}
     packs = checker.load_packs()
     assert [f["id"] for f in report["findings"]] == [r.id for p in packs for r in p.requirements]
     for f in report["findings"]:

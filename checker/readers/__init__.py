@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..model import Block, GapcheckError
-from . import html, markdown, plaintext
+from . import docx, html, markdown, pdf, plaintext
 from .decode import decode_bytes, decode_detect
 
 
@@ -31,23 +31,23 @@ READERS: dict[str, Reader] = {
     "markdown": Reader("markdown", (".md", ".markdown", ".mdown", ".rst"), markdown.parse),
     "text": Reader("text", (".txt", ".text", ""), plaintext.parse),
     "html": Reader("html", (".html", ".htm", ".xhtml"), extract=html.extract, sniff=html.sniff),
+    "pdf": Reader("pdf", (".pdf",), extract=pdf.extract, sniff=pdf.sniff),
+    "docx": Reader("docx", (".docx",), extract=docx.extract, sniff=docx.sniff),
 }
 
 POLICY_EXTENSIONS = tuple(ext for r in READERS.values() for ext in r.extensions if ext)
 
 
-BINARY_FORMATS = ("pdf", "docx")  # recognised by their bytes whatever the file is called
-
-
 def reader_for(name: str, data: bytes | None = None) -> Reader:
     """The reader for a file: a PDF or DOCX by its content whatever its name, else by extension; an unknown
     extension by content (HTML, else plain text if it decodes as text), else refused."""
-    if data is not None:
-        for fmt in BINARY_FORMATS:
-            reader = READERS.get(fmt)
-            if reader is not None and reader.sniff is not None and reader.sniff(data):
-                return reader
     ext = Path(name).suffix.lower()
+    if data is not None:
+        # a PDF or DOCX by its first bytes (a text that merely mentions "%PDF-" further on stays text)
+        if data.lstrip()[:5] == b"%PDF-" or (ext == ".pdf" and READERS["pdf"].sniff(data)):
+            return READERS["pdf"]
+        if data[:4] == b"PK\x03\x04" and READERS["docx"].sniff(data):
+            return READERS["docx"]
     for reader in READERS.values():
         if ext in reader.extensions:
             return reader
