@@ -194,15 +194,15 @@ def build_batch(folder: Path, n: int) -> int:
 
 
 def cli_run(cmd: list[str], env: dict, stdout: Path | None = None) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds of the process and its workers, peak RSS in MB of the largest of them)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """(wall seconds, CPU seconds of the process and its workers, peak RSS in MB of the largest of them), from
+    this one child's own resource usage (os.wait4)."""
     t = time.perf_counter()
     with open(stdout or os.devnull, "wb") as out:
-        subprocess.run(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        _, _, usage = os.wait4(proc.pid, 0)
+        proc.returncode = 0  # reaped by wait4
     wall = time.perf_counter() - t
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 if __name__ == "__main__":

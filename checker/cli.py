@@ -96,6 +96,7 @@ def cli() -> None:
     \b
     gapcheck POLICY... [options]      check policies (the default command)
     gapcheck diff OLD NEW             what got worse (or better) between two versions
+    gapcheck extract POLICY           the text gapcheck reads from a policy (HTML, PDF, DOCX...)
     gapcheck rules list|test          list the requirements / run the rule tests
     gapcheck eval LABELS POLICY_DIR   measure accuracy against a labelled corpus
     """
@@ -389,6 +390,32 @@ def diff_command(old, new, regime, fmt, outputs, rules, config_file, no_config, 
     _write_all(rendered)
     click.echo(stdout, nl=False)
     sys.exit(d.exit_code())
+
+
+@cli.command("extract")
+@click.argument("policy", metavar="POLICY")
+@click.option("-n", "--line-numbers", is_flag=True, help="Number the lines (as reports cite them).")
+@click.option("--structure", is_flag=True, help="List the sections and their headings instead of the text.")
+@click.option("--encoding", metavar="NAME", help="Decode the input with this encoding.")
+@click.option("--max-size", "max_size", default="20MB", show_default=True, metavar="SIZE")
+def extract_command(policy, line_numbers, structure, encoding, max_size):
+    """Print the text gapcheck reads from POLICY (HTML, PDF, DOCX, Markdown or text): the text every quote,
+    offset and line number in its reports refers to."""
+    from .api import read_document
+
+    doc = read_document(policy, encoding, max_bytes=parse_size(max_size))
+    if structure:
+        click.echo(f"{doc.path}: {doc.format}, {doc.encoding or 'binary format'}, {doc.words:,} words, "
+                   f"{len(doc.sections) - 1} headings, {len(doc.sentences)} sentences")
+        for sec in doc.sections[1:]:
+            click.echo(f"{doc.line_of(sec.start):>6}  {'  ' * (len(sec.path) - 1)}{sec.heading}")
+        return
+    if not line_numbers:
+        click.echo(doc.text, nl=not doc.text.endswith("\n"))
+        return
+    width = len(str(len(doc.line_starts)))
+    for n, line in enumerate(doc.text.split("\n"), 1):
+        click.echo(f"{n:>{width}}  {line}")
 
 
 @cli.group("rules")

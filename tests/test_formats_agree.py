@@ -50,3 +50,21 @@ def test_same_policy_in_four_formats_agrees(source, packs):
             for ev in f.evidence:
                 assert doc.text[ev.start:ev.end] == ev.quote, (fmt, f.id)
                 assert doc.line_of(ev.start) == ev.line
+
+
+def test_gapcheck_extract_shows_the_text_reports_quote(tmp_path, capsys):
+    from .test_cli import run
+
+    name, data = _converted(EXAMPLES / "gappy-policy.md")["docx"]
+    path = tmp_path / name
+    path.write_bytes(data)
+    doc = read_document(str(path))
+    code, out, _ = run(["extract", str(path)], capsys)
+    assert code == 0 and out.rstrip("\n") == doc.text.rstrip("\n")
+    code, out, _ = run(["extract", str(path), "-n"], capsys)
+    lines = out.splitlines()
+    assert lines[0].split(None, 1) == ["1", doc.text.split("\n")[0]]
+    code, out, _ = run(["extract", str(path), "--structure"], capsys)
+    assert out.startswith(f"{path}: docx, binary format,") and "Information We Collect" in out
+    code, _, err = run(["extract", str(tmp_path / "none.pdf")], capsys)
+    assert code == 2 and "none.pdf" in err
