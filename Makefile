@@ -25,7 +25,7 @@ demo: $(STAMP)
 	@echo
 	@echo "== examples/gappy-policy.md (expected to fail the gate: exit 1)"
 	@$(BIN)/gapcheck examples/gappy-policy.md -o out/gappy-report.json -o out/gappy-report.txt \
-	  -o out/report.pdf -o out/report.html; \
+	  -o out/report.pdf -o out/report.html -o out/gappy.sarif -o out/gappy-junit.xml -o out/gappy-summary.md; \
 	  code=$$?; [ $$code -le 1 ] || exit $$code
 	@echo
 	@echo "Reports written to out/: $$(cd out && ls | tr '\n' ' ')"
