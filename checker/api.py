@@ -108,9 +108,10 @@ def parse_size(value: str) -> int:
     return int(float(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2)])
 
 
-def check_document(doc: Document, packs: Sequence[Pack], as_of: date | None = None) -> Report:
-    """Assess one document; `as_of` is the check date for freshness rules (default: today)."""
-    prepared = Doc(doc, as_of)
+def check_document(doc: Document, packs: Sequence[Pack], as_of: date | None = None, profile=None) -> Report:
+    """Assess one document; `as_of` is the check date for freshness rules (default: today); `profile` (a
+    checker.profile.Profile) declares facts that decide conditional requirements."""
+    prepared = Doc(doc, as_of, profile)
     findings = [assess(req, prepared) for pack in packs for req in pack.requirements]
     flags = [f for pack in packs for flag in pack.flags for f in [assess_flag(flag, prepared)] if f is not None]
     by_regime = {p.regime: score([f for f in findings if f.regime == p.regime]) for p in packs}
@@ -136,13 +137,14 @@ def check(
     jobs: int | None = 1,
     max_bytes: int | None = None,
     progress=None,
+    profile=None,
 ) -> Result:
     """Check one or more policies (paths, folders or '-') against the selected regimes, as of a check date
     (default today: it decides whether a 'last updated' date is recent enough). `gate` says when the run fails
     (Result.exit_code); `waivers` (a waivers file, or Waiver objects) marks accepted gaps; `jobs` worker
     processes (None: one per core). With one policy, an unreadable policy raises GapcheckError; with several,
     it is listed in Result.errors and the others are checked."""
-    run = Run(inputs, regimes, rules, encoding, packs, as_of, waivers, jobs, max_bytes)
+    run = Run(inputs, regimes, rules, encoding, packs, as_of, waivers, jobs, max_bytes, profile)
     reports, errors = [], []
     for got in run.results(progress):
         (errors if isinstance(got, Failure) else reports).append(got)
@@ -157,7 +159,7 @@ class Run:
     before any policy is read."""
 
     def __init__(self, inputs, regimes=None, rules=(), encoding=None, packs=None, as_of=None, waivers=None,
-                 jobs: int | None = 1, max_bytes: int | None = None):
+                 jobs: int | None = 1, max_bytes: int | None = None, profile=None):
         if isinstance(inputs, (str, Path)):
             inputs = [inputs]
         self.packs = tuple(packs if packs is not None else load_packs(rules, parse_regimes(regimes)))
@@ -171,18 +173,24 @@ class Run:
             known = {r.id for p in (*load_packs(rules), *self.packs) for r in p.requirements}
             checked = {r.id for p in self.packs for r in p.requirements}
             self.waivers = WaiverSet(waivers, self.as_of, known, checked)
+        if isinstance(profile, (str, Path)):
+            from .profile import load_profile
+
+            profile = load_profile(profile)  # a bad profile fails before any policy is read
+        self.profile = profile
         self.paths = expand_inputs(inputs)
         self.encoding, self.jobs, self.max_bytes = encoding, jobs, max_bytes
 
     def results(self, progress=None) -> Iterator[Report | Failure]:
         """A Report (waivers applied) or a Failure per policy, in input order."""
-        for got in check_many(self.paths, self.packs, self.as_of, self.encoding, self.jobs, self.max_bytes, progress):
+        for got in check_many(self.paths, self.packs, self.as_of, self.encoding, self.jobs, self.max_bytes, progress,
+                              self.profile):
             yield self.waivers.apply(got) if self.waivers is not None and isinstance(got, Report) else got
 
     def result(self, reports: tuple[Report, ...], errors: tuple[Failure, ...] = (), gate: Gate | None = None) -> Result:
         return Result(reports=reports, packs=self.packs, as_of=self.as_of, gate=gate or Gate(),
                       waiver_file=self.waiver_file, waiver_notices=self.waivers.notices() if self.waivers else (),
-                      errors=errors)
+                      errors=errors, profile=self.profile)
 
 
 def check_text(text: str, name: str = "policy.md", regimes: str | Sequence[str] | None = None,

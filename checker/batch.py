@@ -38,8 +38,8 @@ def default_jobs() -> int:
 _STATE: dict = {}  # in a worker: packs, as_of, encoding, max_bytes
 
 
-def _init(packs, as_of: date, encoding: str | None, max_bytes: int | None) -> None:
-    _STATE.update(packs=packs, as_of=as_of, encoding=encoding, max_bytes=max_bytes)
+def _init(packs, as_of: date, encoding: str | None, max_bytes: int | None, profile=None) -> None:
+    _STATE.update(packs=packs, as_of=as_of, encoding=encoding, max_bytes=max_bytes, profile=profile)
 
 
 def _check_one(path: str) -> Report | Failure:
@@ -47,7 +47,7 @@ def _check_one(path: str) -> Report | Failure:
 
     try:
         doc = read_document(path, _STATE["encoding"], max_bytes=_STATE["max_bytes"])
-        return check_document(doc, _STATE["packs"], _STATE["as_of"])
+        return check_document(doc, _STATE["packs"], _STATE["as_of"], _STATE.get("profile"))
     except GapcheckError as e:
         return Failure(path, str(e))
     except RecursionError:
@@ -58,14 +58,14 @@ def _check_one(path: str) -> Report | Failure:
 
 def check_many(paths: Sequence[str], packs, as_of: date, encoding: str | None = None, jobs: int | None = None,
                max_bytes: int | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> Iterator[Report | Failure]:
+               progress: Callable[[int, int, str], None] | None = None, profile=None) -> Iterator[Report | Failure]:
     """Yield a Report (or a Failure) per path, in the order given. `jobs`: worker processes (default: the
     number of cores; 1 = in this process). `progress(done, total, path)` is called after each policy."""
     jobs = default_jobs() if jobs is None else max(1, jobs)
     jobs = min(jobs, max(1, len(paths) // MIN_FILES_PER_WORKER))
     total = len(paths)
     if jobs == 1 or "-" in paths:
-        _init(packs, as_of, encoding, max_bytes)
+        _init(packs, as_of, encoding, max_bytes, profile)
         for n, path in enumerate(paths, 1):
             got = _check_one(path)
             if progress:
@@ -75,7 +75,7 @@ def check_many(paths: Sequence[str], packs, as_of: date, encoding: str | None = 
     import multiprocessing
 
     ctx = multiprocessing.get_context()
-    with ctx.Pool(jobs, initializer=_init, initargs=(packs, as_of, encoding, max_bytes)) as pool:
+    with ctx.Pool(jobs, initializer=_init, initargs=(packs, as_of, encoding, max_bytes, profile)) as pool:
         for n, got in enumerate(pool.imap(_check_one, paths, chunksize=1), 1):
             if progress:
                 progress(n, total, paths[n - 1])

@@ -97,6 +97,8 @@ def cli() -> None:
     gapcheck POLICY... [options]      check policies (the default command)
     gapcheck diff OLD NEW             what got worse (or better) between two versions
     gapcheck extract POLICY           the text gapcheck reads from a policy (HTML, PDF, DOCX...)
+    gapcheck explain ID               what a requirement or red flag asks for, and how to fix a gap
+    gapcheck init                     write a commented gapcheck.yaml and organisation profile
     gapcheck rules list|test          list the requirements / run the rule tests
     gapcheck eval LABELS POLICY_DIR   measure accuracy against a labelled corpus
     """
@@ -154,6 +156,9 @@ def _parse_min_scores(ctx, param, values):
               help=f"Waivers file of accepted gaps.  [default: {DEFAULT_WAIVERS} beside the configuration "
                    "file or in the working folder, if present]")
 @click.option("--no-waivers", is_flag=True, help="Ignore every waivers file.")
+@click.option("--profile", "profile", metavar="FILE",
+              help="Organisation profile: declared facts (sells personal information? has a DPO? serves children?) "
+                   "that decide which conditional requirements apply. See 'gapcheck init'.")
 @click.option("--config", "config_file", metavar="FILE",
               help="Configuration file.  [default: gapcheck.yaml, .gapcheck.yaml or [tool.gapcheck] in "
                    "pyproject.toml, from the working folder up]")
@@ -170,7 +175,7 @@ def _parse_min_scores(ctx, param, values):
 @click.option("--progress/--no-progress", default=None,
               help="A progress bar on stderr (default: on a terminal, for more than a few policies).")
 def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity, min_scores, waivers, no_waivers,
-                  config_file, no_config, encoding, colour, verbose, as_of, jobs, max_size, progress):
+                  profile, config_file, no_config, encoding, colour, verbose, as_of, jobs, max_size, progress):
     """Check POLICY files (or folders, or - for stdin) and report what they cover and what is missing.
 
     Exit codes: 0 the gate passed, 1 it failed, 2 an error."""
@@ -184,7 +189,7 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
     _check_regime_names(regime, cfg, min_scores, rules or cfg.rules)
     run = Run(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
               encoding=encoding or cfg.encoding, as_of=as_of, jobs=jobs, max_bytes=parse_size(max_size),
-              waivers=None if no_waivers else _waivers_file(waivers, cfg))
+              waivers=None if no_waivers else _waivers_file(waivers, cfg), profile=profile or cfg.profile)
     result = _run(run, gate, fmt, targets, progress)
     if colour is None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -313,6 +318,9 @@ class _Staged:
 def _check_regime_names(regime: str | None, cfg: Config, min_scores, rules) -> None:
     """A regime named in the configuration or in --min-score must exist: a typo (gpdr) would otherwise
     silently weaken the gate. Errors name the configuration file and line."""
+    named = [n for n, _ in (min_scores or cfg.min_score) if n is not None]
+    if not named and (regime or not cfg.regime):
+        return  # nothing to look up (and no second loading of the packs)
     known = {p.regime for p in load_packs(rules)}
     available = ", ".join(sorted(known))
     if not regime and cfg.regime:
@@ -390,6 +398,88 @@ def diff_command(old, new, regime, fmt, outputs, rules, config_file, no_config, 
     _write_all(rendered)
     click.echo(stdout, nl=False)
     sys.exit(d.exit_code())
+
+
+CONFIG_TEMPLATE = """\
+# gapcheck configuration (found from the working folder up to the repository root; the command line overrides
+# it; paths are relative to this file). Every key is optional.
+
+# regimes to check: gdpr, ccpa, coppa or all
+regime: all
+
+# which gaps fail the run (exit 1): missing (default) | partial | never
+fail_on: missing
+# the least severity that counts: critical | major (default: critical and major) | minor
+fail_severity: major
+
+# fail when a regime scores lower (0-100), for example:
+# min_score: {gdpr: 80}
+
+# facts about your organisation (sells personal information? has a DPO? serves children?)
+profile: gapcheck-profile.yaml
+
+# accepted gaps, each with a reason (see the README's "CI gate")
+# waivers: .gapcheck-waivers.yaml
+
+# extra rule-pack folders
+# rules: [policy-rules/]
+"""
+
+
+@cli.command("init")
+@click.option("--force", is_flag=True, help="Overwrite gapcheck.yaml and gapcheck-profile.yaml if they exist.")
+def init_command(force):
+    """Write a commented gapcheck.yaml and gapcheck-profile.yaml in the working folder, to edit."""
+    from .profile import template
+
+    files = {"gapcheck.yaml": CONFIG_TEMPLATE, "gapcheck-profile.yaml": template()}
+    existing = [name for name in files if Path(name).exists()]
+    if existing and not force:
+        raise GapcheckError(f"{existing[0]}: already exists (use --force to overwrite it)")
+    _write_all(files)
+    for name in files:
+        click.echo(f"wrote {name}")
+    click.echo("Next: declare the facts you know in gapcheck-profile.yaml, then run: gapcheck POLICY")
+
+
+@cli.command("explain")
+@click.argument("rule_id", metavar="ID")
+@_rules_option
+def explain_command(rule_id, rules):
+    """What a requirement or red flag asks for, why, what satisfies it and how to fix a gap."""
+    import textwrap
+
+    packs = load_packs(rules)
+    items = {r.id: ("requirement", r) for p in packs for r in p.requirements}
+    items.update({f.id: ("red flag", f) for p in packs for f in p.flags})
+    if rule_id not in items:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, sorted(items), n=1, cutoff=0.6)
+        raise GapcheckError(f"unknown requirement or flag '{rule_id}'" + (f" (did you mean '{close[0]}'?)" if close else
+                                                                          " (see 'gapcheck rules list')"))
+    kind, item = items[rule_id]
+    width = min(100, shutil.get_terminal_size((100, 24)).columns - 1)
+    fill = lambda text, indent="  ", sub=None: textwrap.fill(  # noqa: E731
+        " ".join(str(text).split()), width, initial_indent=indent, subsequent_indent=sub or indent)
+    out = [f"{item.id} ({kind}, {item.severity}): {item.title}", fill(f"Citation: {item.citation}")]
+    out += ["", "What the law requires:", fill(item.summary)]
+    if kind == "requirement":
+        if item.elements:
+            out += ["", "What gapcheck looks for:"]
+            for e in item.elements:
+                tag = "" if len(item.elements) == 1 else (" (required)" if e.required and not item.min_elements
+                                                          else " (optional)" if not item.min_elements else "")
+                out.append(fill(f"- {e.label}{tag}", "  ", "    "))
+            if item.min_elements:
+                out.append(fill(f"Met with any {item.min_elements} of these."))
+        if item.when is not None:
+            out += ["", "When it applies:", fill(f"only when {item.when.label}" + (
+                f"; an organisation profile decides it with: {', '.join(item.when.facts)}" if item.when.facts else ""))]
+    if item.remediation:
+        out += ["", "How to close a gap (a starting point for counsel, not legal advice):", fill(item.remediation)]
+    out += ["", fill(f"Defined in {item.source}", "")]
+    click.echo("\n".join(out))
 
 
 @cli.command("extract")

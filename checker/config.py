@@ -35,6 +35,7 @@ class Config:
     min_score: tuple[tuple[str | None, float], ...] = ()
     waivers: str | None = None
     encoding: str | None = None
+    profile: str | None = None
     folder: str | None = None  # the folder of the file: a default waivers file is looked for there
     where: tuple[tuple[str, str], ...] = ()  # (key, "file:line") of each key set, for error messages
 
@@ -91,6 +92,7 @@ def load_config(path: str | Path | None = None, search: bool = True) -> Config:
         source=label, regime=regime, rules=tuple(str(folder / r) for r in data.get("rules", ())),
         fail_on=data.get("fail_on"), fail_severity=data.get("fail_severity"), min_score=scores,
         waivers=_shown(folder / data["waivers"]) if "waivers" in data else None, encoding=data.get("encoding"),
+        profile=_shown(folder / data["profile"]) if "profile" in data else None,
         folder=str(folder))
 
 

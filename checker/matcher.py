@@ -517,9 +517,10 @@ CHUNKED_MIN = 2000  # a unit longer than this is searched piecewise when the reg
 class Doc:
     """A Document prepared for matching: leaf hits, word positions and unit spans, computed lazily once."""
 
-    def __init__(self, document: Document, as_of: date | None = None):
+    def __init__(self, document: Document, as_of: date | None = None, profile=None):
         self.document = document
         self.as_of = as_of or date.today()  # the check date, for elements that must be recent
+        self.profile = profile  # checker.profile.Profile: declared facts that decide conditions
         self.text = document.norm
         self._hits: dict[object, tuple[list[int], list[Span]]] = {}  # by Leaf.key
         self._hits_asked: set[int] = set()  # ids of the leaves whose hits() were asked for (see unit_hits)

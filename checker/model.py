@@ -307,6 +307,7 @@ class Result:
     waiver_file: str | None = None  # the waivers file applied, if any
     waiver_notices: tuple[WaiverNotice, ...] = ()
     errors: tuple[Any, ...] = ()  # batch.Failure: policies of a batch that could not be checked (exit 2)
+    profile: Any = None  # checker.profile.Profile given for the run, if any
 
     def passed(self) -> bool:
         return not any(r.gate_failures(self.gate) for r in self.reports)

@@ -36,6 +36,7 @@ class Condition:
     unless: Node | None
     scope: str
     applies_if_silent: bool = False  # neither pattern found: does the requirement apply?
+    facts: tuple[str, ...] = ()  # organisation-profile facts that decide it when declared (checker/profile.py)
 
 
 @dataclass(frozen=True)
@@ -243,12 +244,17 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tupl
         when = None
         if "when" in r:
             w = r["when"]
+            if "facts" in w:
+                from .profile import check_terms
+
+                check_terms(w["facts"], f"{label}:{line_for(lines, base + ('when', 'facts'))}")
             when = Condition(
                 w["label"],
                 _compile(w["match"], defs, lines, base + ("when", "match"), label) if "match" in w else None,
                 _compile(w["unless"], defs, lines, base + ("when", "unless"), label) if "unless" in w else None,
                 w.get("scope", "sentence"),
                 w.get("if_silent", "not_applicable" if "match" in w else "applies") == "applies",
+                tuple(w.get("facts", ())),
             )
         match, no_match = _examples(r["examples"], lines, base + ("examples",), label)
         out.append(Requirement(

@@ -213,6 +213,14 @@ def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
     (by default: not applicable when a `match` was given, applicable otherwise)."""
     cond = req.when
     assert cond is not None
+    profile = getattr(doc, "profile", None)
+    if profile is not None and cond.facts:
+        decided = profile.decide(cond.facts)
+        if decided is not None:
+            applies, why = decided
+            return applies, (f"It applies because {why}." if applies else f"Not applicable: {why}.")
+    if cond.match is None and cond.unless is None:  # decided by profile facts only: without them it applies
+        return True, ""
     if cond.unless is not None:
         hits = find(cond.unless, doc, cond.scope)
         if hits:

@@ -306,6 +306,10 @@ def build(result: Result, as_of: date | None = None) -> dict[str, Any]:
         "waiver_file": result.waiver_file,
         "waiver_notices": [n.message + f" ({n.source})" for n in result.waiver_notices],
         "gate_description": _gate_sentence(result),
+        "profile": None if result.profile is None else {
+            "source": result.profile.source, "organisation": result.profile.organisation,
+            "facts": ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}"
+                               for k, v in sorted(result.profile.facts.items())) or "none declared"},
     }
 
 

@@ -19,6 +19,7 @@ def as_dict(result: Result) -> dict:
                  "min_score": {name or "*": value for name, value in result.gate.min_score},
                  "passed": result.passed()},
         "waivers": {"file": result.waiver_file, "notices": [n.to_dict() for n in result.waiver_notices]},
+        "profile": result.profile.to_dict() if result.profile is not None else None,
         "reports": [r.to_dict(result.gate) for r in result.reports],
         "errors": [e.to_dict() for e in result.errors],
     }

@@ -60,6 +60,11 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
         out.append("")
     if len(result.reports) + len(result.errors) > 1:
         out += summary_table(result, width) + [""]
+    if result.profile is not None:
+        declared = ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}"
+                             for k, v in sorted(result.profile.facts.items())) or "no facts declared"
+        org = f" ({result.profile.organisation})" if result.profile.organisation else ""
+        out += [wrap(f"Organisation profile {result.profile.source}{org}: {declared}", ""), ""]
     for notice in result.waiver_notices:
         out.append(_c(wrap(f"warning: {notice.source}: {notice.message}", ""), "33", colour))
     if result.waiver_notices:
