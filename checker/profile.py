@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 from .model import GapcheckError
-from .yamlfile import line_for, load_yaml, validate
+from .yamlfile import line_for, load_checked
 
 _TERM = re.compile(r"^(!?)([a-z][a-z0-9_]*)(?:>=([0-9]+))?$")
 
@@ -83,14 +83,7 @@ def _show(value) -> str:
 
 
 def load_profile(path: str | Path) -> Profile:
-    path = Path(path)
-    label = str(path)
-    if not path.is_file():
-        raise GapcheckError(f"{label}: profile file not found")
-    data, lines = load_yaml(path, label)
-    if data is None:
-        raise GapcheckError(f"{label}:1: empty profile (write 'facts: {{}}' for none)")
-    validate(data, lines, label, "profile.schema.json")
+    data, lines, label = load_checked(Path(path), "profile file", "profile.schema.json", "facts: {}")
     facts = {k: v for k, v in data["facts"].items() if v is not None}
     where = {k: f"{label}:{line_for(lines, ('facts', k))}" for k in facts}
     return Profile(source=label, facts=facts, where=where, organisation=data.get("organisation"))

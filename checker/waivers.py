@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .model import AppliedWaiver, GapcheckError, Report, WaiverNotice
-from .yamlfile import line_for, load_yaml, validate
+from .yamlfile import line_for, load_checked
 
 DEFAULT_FILE = ".gapcheck-waivers.yaml"
 
@@ -53,13 +53,7 @@ class Waiver:
 def load_waivers(path: str | Path) -> tuple[Waiver, ...]:
     """Read and validate a waivers file; every error names file:line (exit 2 from the CLI)."""
     path = Path(path)
-    label = str(path)
-    if not path.is_file():
-        raise GapcheckError(f"{label}: waivers file not found")
-    data, lines = load_yaml(path, label)
-    if data is None:
-        raise GapcheckError(f"{label}:1: empty waivers file (write 'waivers: []' for none)")
-    validate(data, lines, label, "waivers.schema.json")
+    data, lines, label = load_checked(path, "waivers file", "waivers.schema.json", "waivers: []")
     out = []
     for i, w in enumerate(data["waivers"]):
         where = lambda *key: f"{label}:{line_for(lines, ('waivers', i) + key)}"  # noqa: E731

@@ -143,3 +143,16 @@ def validate(data: Any, lines: dict[tuple, int], label: str, schema_name: str) -
                  float: "a number", type(None): "nothing"}.get(type(err.instance), type(err.instance).__name__)
         message = f"expected {names.get(wanted, wanted)}, found {found}"
     raise GapcheckError(f"{label}:{line_for(lines, path)}: {dotted(path)}: {message}")
+
+
+def load_checked(path: Path, what: str, schema_name: str, empty: str) -> tuple[Any, dict[tuple, int], str]:
+    """A YAML file that must exist, not be empty and match a schema (waivers, profile): (data, lines, label).
+    `what` names it in "not found"; `empty` is what to write for nothing ("waivers: []")."""
+    label = str(path)
+    if not path.is_file():
+        raise GapcheckError(f"{label}: {what} not found")
+    data, lines = load_yaml(path, label)
+    if data is None:
+        raise GapcheckError(f"{label}:1: empty {what} (write '{empty}' for none)")
+    validate(data, lines, label, schema_name)
+    return data, lines, label

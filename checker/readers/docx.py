@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from ..model import Block, GapcheckError
+from .lines import assemble_blocks
 
 MAX_UNPACKED = 100 * 1024 * 1024  # bytes, all entries together
 MAX_ENTRIES = 10_000
@@ -318,22 +319,7 @@ class _Reader:
                 self.blocks.append(("row", 0, "", " | ".join(cells)))
 
     def render(self) -> tuple[str, list[Block]]:
-        pieces: list[str] = []
-        spans: list[Block] = []
-        pos = 0
-        prev = None
-        for kind, level, label, body in self.blocks:
-            if pieces:
-                glue = "\n" if kind == prev and kind in ("item", "row") else "\n\n"
-                pieces.append(glue)
-                pos += len(glue)
-            prev = kind
-            lead = f"{label} " if label else ""
-            pieces.append(lead + body)
-            start = pos + (len(lead) if kind == "item" else 0)
-            pos += len(lead) + len(body)
-            spans.append(Block("paragraph" if kind == "row" else kind, start, pos, level))
-        return "".join(pieces) + "\n", spans
+        return assemble_blocks(self.blocks)
 
 
 def _int(value: str | None) -> int | None:

@@ -28,6 +28,7 @@ import codecs
 import re
 
 from ..model import Block, GapcheckError
+from .lines import assemble_blocks
 
 MAX_NESTING = 10_000
 MAX_ATTRIBUTES = 2_000
@@ -107,7 +108,7 @@ def extract(data: bytes, name: str, encoding: str | None = None) -> tuple[str, l
         raise GapcheckError(f"{name}: cannot read the HTML ({type(e).__name__}: {e})".splitlines()[0]) from None
     if not blocks:
         raise GapcheckError(f"{name}: no policy text found in the HTML (only navigation, scripts or markup)")
-    return _render(blocks)
+    return assemble_blocks(blocks)
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -482,22 +483,3 @@ def _roman(n: int) -> str:
             out += digits
             n -= value
     return out
-
-
-def _render(blocks: list[tuple]) -> tuple[str, list[Block]]:
-    pieces: list[str] = []
-    spans: list[Block] = []
-    pos = 0
-    prev = None
-    for kind, level, lead, body in blocks:
-        if pieces:
-            glue = "\n" if kind == prev and kind in ("item", "row") else "\n\n"
-            pieces.append(glue)
-            pos += len(glue)
-        prev = kind
-        lead = f"{lead} " if lead else ""
-        pieces.append(lead + body)
-        start = pos + len(lead)
-        pos += len(lead) + len(body)
-        spans.append(Block("paragraph" if kind == "row" else kind, start, pos, level))
-    return "".join(pieces) + "\n", spans

@@ -178,3 +178,25 @@ def parse_lines(text: str, markdown: bool) -> list[Block]:
             para = [off, end]
     flush()
     return blocks
+
+
+def assemble_blocks(blocks) -> tuple[str, list[Block]]:
+    """Text and Blocks from (kind, level, label, body) tuples, as the HTML and DOCX readers extract them: items
+    and table rows one per line, other blocks a blank line apart; an item's label (bullet or number) goes before
+    it, outside its span, another block's label (a heading number) inside; a row is a paragraph."""
+    pieces: list[str] = []
+    spans: list[Block] = []
+    pos = 0
+    prev = None
+    for kind, level, label, body in blocks:
+        if pieces:
+            glue = "\n" if kind == prev and kind in ("item", "row") else "\n\n"
+            pieces.append(glue)
+            pos += len(glue)
+        prev = kind
+        lead = f"{label} " if label else ""
+        pieces.append(lead + body)
+        start = pos + (len(lead) if kind == "item" else 0)
+        pos += len(lead) + len(body)
+        spans.append(Block("paragraph" if kind == "row" else kind, start, pos, level))
+    return "".join(pieces) + "\n", spans
