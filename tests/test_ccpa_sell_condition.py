@@ -25,6 +25,10 @@ def _opt_out(text: str, packs):
     "We sell memberships that unlock extra levels.",
     "We sell books and courses about photography.",
     "We sell devices and hardware through retailers.",
+    "Orders for the products we sell are fulfilled by our logistics partner.",
+    "The goods that we sell in our stores carry a one-year warranty.",
+    "Prices of the items we sell online may differ from those in our shops.",
+    "Tickets we sell for our events are non-refundable.",
 ])
 def test_selling_goods_is_not_cited_as_selling_personal_information(sentence, packs):
     f = _opt_out(sentence, packs)
@@ -39,6 +43,8 @@ def test_selling_goods_is_not_cited_as_selling_personal_information(sentence, pa
     "We share your personal information with advertising partners for targeted advertising.",
     "Some of these disclosures may be considered a sale under California law.",
     "We also sell information about how you use the app to analytics companies.",
+    "The information we sell includes your browsing history and inferred interests.",
+    "Products we recommend use data we sell to partners, such as your purchase history.",
 ])
 def test_selling_data_is_cited(sentence, packs):
     f = _opt_out(sentence, packs)
