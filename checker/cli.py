@@ -22,7 +22,7 @@ from .formatters import FILE_ONLY_FORMATS, FORMATTERS, format_for_path, output_f
 from .formatters.diff_format import DIFF_FORMATS
 from .config import Config, load_config
 from .formatters.text_format import summary_table
-from .model import FAIL_ON, SEVERITIES, Gate, GapcheckError, Result
+from .model import FAIL_ON, MODEL_CLAUSE_LABEL, SEVERITIES, Gate, GapcheckError, Result
 from .packs import load_packs
 from .waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 
@@ -477,7 +477,9 @@ def explain_command(rule_id, rules):
             out += ["", "When it applies:", fill(f"only when {item.when.label}" + (
                 f"; an organisation profile decides it with: {', '.join(item.when.facts)}" if item.when.facts else ""))]
     if item.remediation:
-        out += ["", "How to close a gap (a starting point for counsel, not legal advice):", fill(item.remediation)]
+        out += ["", "What a compliant passage states:", fill(item.remediation)]
+    if item.model_clause:
+        out += ["", fill(MODEL_CLAUSE_LABEL + ":", ""), fill(f"\u201c{' '.join(item.model_clause.split())}\u201d")]
     out += ["", fill(f"Defined in {item.source}", "")]
     click.echo("\n".join(out))
 

@@ -170,6 +170,11 @@ class Evidence:
         }
 
 
+# How every report and `gapcheck explain` label a model clause (Finding.model_clause, RaisedFlag.model_clause)
+MODEL_CLAUSE_NOTE = "illustrative wording written for gapcheck: a starting point for counsel, not legal advice"
+MODEL_CLAUSE_LABEL = f"Model clause ({MODEL_CLAUSE_NOTE})"
+
+
 @dataclass(frozen=True)
 class Finding:
     id: str
@@ -182,6 +187,7 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     elements: tuple[tuple[str, bool], ...] = ()  # (element name, found)
     remediation: str = ""
+    model_clause: str = ""
     waiver: AppliedWaiver | None = None
 
     @property
@@ -200,6 +206,7 @@ class Finding:
             "evidence": [e.to_dict() for e in self.evidence],
             "elements": {name: found for name, found in self.elements},
             "remediation": self.remediation,
+            "model_clause": self.model_clause,
             "waiver": self.waiver.to_dict() if self.waiver else None,
         }
 
@@ -216,6 +223,7 @@ class RaisedFlag:
     explanation: str
     evidence: tuple[Evidence, ...]
     remediation: str = ""
+    model_clause: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -227,6 +235,7 @@ class RaisedFlag:
             "explanation": self.explanation,
             "evidence": [e.to_dict() for e in self.evidence],
             "remediation": self.remediation,
+            "model_clause": self.model_clause,
         }
 
 

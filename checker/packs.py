@@ -51,6 +51,8 @@ class Requirement:
     elements: tuple[Element, ...]
     when: Condition | None
     remediation: str
+    model_clause: str  # illustrative wording that satisfies the requirement; "" when the pack gives none
+    model_clause_at: str  # its file:line
     # (passage, status or None = met|partial, file:line, check date or None = the test default)
     examples_match: tuple[tuple[str, str | None, str, date | None], ...]
     examples_no_match: tuple[tuple[str, str], ...]  # (passage, file:line)
@@ -69,6 +71,8 @@ class Flag:
     severity: str
     summary: str
     remediation: str
+    model_clause: str  # illustrative wording that avoids the flag; "" when the pack gives none
+    model_clause_at: str  # its file:line
     sides: tuple[tuple[str, Node], ...]  # (label, pattern); one side for a passage flag, two for a contradiction
     scope: str
     examples_match: tuple[tuple[str, str], ...]  # (text, file:line)
@@ -260,7 +264,8 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tupl
         out.append(Requirement(
             id=rid, regime=regime, title=r["title"], citation=r["citation"], severity=r["severity"],
             summary=r["summary"], expected_in=r.get("expected_in", ""), elements=elements, when=when,
-            remediation=r["remediation"], examples_match=match, examples_no_match=no_match,
+            remediation=r["remediation"], model_clause=r.get("model_clause", ""),
+            model_clause_at=f"{label}:{line_for(lines, base + ('model_clause',))}", examples_match=match, examples_no_match=no_match,
             source=f"{label}:{line_for(lines, base)}", min_elements=r.get("min_elements"),
         ))
     return out, [_flag(f, i, regime, defs, lines, label) for i, f in enumerate(data.get("flags") or [])]
@@ -278,7 +283,8 @@ def _flag(f: dict, i: int, regime: str, defs: dict[str, Node], lines: dict[tuple
     ex = f["examples"]
     return Flag(
         id=f["id"], regime=regime, title=f["title"], citation=f["citation"], severity=f["severity"],
-        summary=f["summary"], remediation=f["remediation"], sides=sides, scope=f.get("scope", "sentence"),
+        summary=f["summary"], remediation=f["remediation"], model_clause=f.get("model_clause", ""),
+        model_clause_at=f"{label}:{line_for(lines, base + ('model_clause',))}", sides=sides, scope=f.get("scope", "sentence"),
         examples_match=tuple((t, f"{label}:{line_for(lines, base + ('examples', 'match', k))}")
                              for k, t in enumerate(ex["match"])),
         examples_no_match=tuple((t, f"{label}:{line_for(lines, base + ('examples', 'no_match', k))}")

@@ -11,6 +11,8 @@ In a test file, an HTML comment names the expectation for the paragraph that fol
 Headings in the test file give the paragraphs their section context, as in a real policy. A comment
 `<!-- as-of: 2026-06-30 -->` anywhere in the file fixes the check date for rules about how recent a date is.
 Flags (red-flag wording, contradictions) are tested by their examples: each `match` text raises the flag.
+A model clause (the illustrative wording the reports suggest) is a test too: a requirement's must meet it in
+full, a flag's must not raise the flag.
 """
 from __future__ import annotations
 
@@ -88,13 +90,19 @@ def example_cases(req: Requirement) -> Iterable[Case]:
     for text, where in req.examples_no_match:
         got = _passage_status(req, text)
         yield Case(req.id, "no_match", got, _ok("no_match", got), where, text)
+    if req.model_clause:  # the wording the reports suggest must itself satisfy the requirement in full
+        got = _passage_status(req, req.model_clause)
+        yield Case(req.id, "met", got, _ok("met", got), req.model_clause_at, req.model_clause)
 
 
 def flag_cases(flag: Flag) -> Iterable[Case]:
     for text, where in flag.examples_match:
         got = "raised" if assess_flag(flag, Doc(read_document("example.md", data=text.encode("utf-8")))) else "none"
         yield Case(flag.id, "match", got, got == "raised", where, text)
-    for text, where in flag.examples_no_match:
+    no_match = list(flag.examples_no_match)
+    if flag.model_clause:  # the wording the reports suggest instead must not raise the flag
+        no_match.append((flag.model_clause, flag.model_clause_at))
+    for text, where in no_match:
         got = "raised" if assess_flag(flag, Doc(read_document("example.md", data=text.encode("utf-8")))) else "none"
         yield Case(flag.id, "no_match", got, got == "none", where, text)
 

@@ -83,7 +83,7 @@ def _lines(evs: list[Evidence]) -> str:
 
 def assess(req: Requirement, doc: Doc) -> Finding:
     base = dict(id=req.id, regime=req.regime, title=req.title, citation=req.citation,
-                severity=req.severity, remediation=req.remediation)
+                severity=req.severity, remediation=req.remediation, model_clause=req.model_clause)
     applies_why = ""
     if req.when is not None:
         applies, why = _condition(req, doc)
@@ -177,7 +177,7 @@ def assess_flag(flag: Flag, doc: Doc) -> RaisedFlag | None:
     if not all(sides):
         return None
     base = dict(id=flag.id, regime=flag.regime, title=flag.title, citation=flag.citation, severity=flag.severity,
-                remediation=flag.remediation)
+                remediation=flag.remediation, model_clause=flag.model_clause)
     if not flag.is_contradiction:
         evs = [_evidence(doc, idx, spans, "passage", flag.scope) for idx, spans in sides[0][:MAX_EVIDENCE]]
         more = len(sides[0]) - len(evs)

@@ -43,6 +43,11 @@ def test_sarif_is_valid_and_has_a_rule_per_requirement(capsys):
     assert [r["id"] for r in req_rules] == [f["id"] for f in findings]
     erasure = next(r for r in rules if r["id"] == "gdpr.right_to_erasure")
     assert erasure["properties"]["citation"] == "GDPR Art. 17" and "Art. 17" in erasure["help"]["text"]
+    for form in ("text", "markdown"):
+        assert "not legal advice" in erasure["help"][form]
+        assert "You can ask us to delete the personal data we hold about you" in erasure["help"][form]
+    assert next(f for f in findings if f["id"] == "gdpr.right_to_erasure")["model_clause"].startswith(
+        "You can ask us to delete the personal data we hold about you")
     gaps = [f for f in findings if f["status"] in ("missing", "partial")]
     results = [r for r in run_["results"] if not r["properties"].get("red_flag")]
     assert [r["ruleId"] for r in results] == [f["id"] for f in gaps]
@@ -148,6 +153,22 @@ def test_markdown_summary_for_a_pull_request(capsys):
     assert "| Policy | Score | GDPR | CCPA | COPPA |" in out
     assert "**Gaps failing the gate (" in out and "`gdpr.right_of_access`" in out
     assert len(out) < 60_000
+    # what to write for each gap: the guidance and the model clause, labelled as not legal advice
+    assert "<details><summary>What to write (" in out
+    assert "a starting point for counsel, not legal advice" in out
+    access = next(line for line in out.splitlines() if line.startswith("- **Right of access** (`gdpr.right_of_access`)"))
+    assert "<br>Model clause: \u201cYou have the right to ask us whether we process your personal data" in access
+
+
+def test_markdown_leaves_out_guidance_rather_than_exceed_a_comment(tmp_path, capsys):
+    text = Path(GAPPY).read_text("utf-8")
+    paths = []
+    for i in range(30):
+        (tmp_path / f"p{i:02}.md").write_text(text, "utf-8")
+        paths.append(str(tmp_path / f"p{i:02}.md"))
+    code, out, _ = run([*paths, "-f", "markdown", *AS_OF], capsys)
+    assert code == 1 and len(out) < 65_536
+    assert "What to write for each gap, with a model clause, is in the HTML or PDF report" in out
 
 
 def test_several_outputs_in_one_run_are_consistent(tmp_path, capsys):

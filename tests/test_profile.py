@@ -167,9 +167,12 @@ def test_explain_a_requirement_and_a_flag(capsys):
     assert code == 0
     assert out.startswith("ccpa.right_to_opt_out (requirement, critical): Right to opt out of sale or sharing")
     for words in ("Citation: Cal. Civ. Code 1798.120", "What the law requires:", "What gapcheck looks for:",
-                  "When it applies:", "sells_personal_information", "not legal advice", "right_to_opt_out.yaml:"):
-        assert words in out, words
+                  "When it applies:", "sells_personal_information", "What a compliant passage states:",
+                  "Model clause (illustrative wording written for gapcheck: a starting point for counsel, not legal advice):",
+                  "\u201cYou have the right to opt out of the sale or sharing of your personal information.",
+                  "right_to_opt_out.yaml:"):
+        assert words in " ".join(out.split()), words
     code, out, _ = run(["explain", "ccpa.contradiction.selling"], capsys)
-    assert code == 0 and "(red flag, critical)" in out
+    assert code == 0 and "(red flag, critical)" in out and "Model clause" in out
     code, _, err = run(["explain", "gdpr.dpo_contct"], capsys)
     assert code == 2 and "did you mean 'gdpr.dpo_contact'" in err

@@ -68,3 +68,21 @@ def test_rules_test_reports_a_failure(tmp_path):
 def test_every_flag_has_enough_varied_examples(flag):
     assert len(flag.examples_match) >= 6
     assert len(flag.examples_no_match) >= 6
+
+
+@pytest.mark.parametrize("item", REQUIREMENTS + FLAGS, ids=lambda r: r.id)
+def test_every_builtin_rule_offers_guidance_and_a_model_clause(item):
+    assert len(item.remediation.split()) >= 12, "guidance on what a compliant passage states"
+    assert len(item.model_clause.split()) >= 12, "an illustrative model clause"
+    assert item.model_clause.strip() not in item.remediation, "the clause is shown apart from the guidance"
+
+
+@pytest.mark.parametrize("item", REQUIREMENTS + FLAGS, ids=lambda r: r.id)
+def test_no_model_clause_raises_a_red_flag(item):
+    """Suggested wording must not be wording the checker warns against (any flag, not only the rule's own)."""
+    from checker.api import read_document
+    from checker.matcher import Doc
+    from checker.scoring import assess_flag
+
+    doc = Doc(read_document("clause.md", data=item.model_clause.encode("utf-8")))
+    assert [f.id for f in FLAGS if assess_flag(f, doc)] == []

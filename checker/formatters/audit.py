@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..model import SEVERITIES, Evidence, Finding, RaisedFlag, Report, Result
+from ..model import MODEL_CLAUSE_NOTE, SEVERITIES, Evidence, Finding, RaisedFlag, Report, Result
 
 STATUS_LABELS = {"met": "Met", "partial": "Partial", "missing": "Missing", "not_applicable": "Not applicable"}
 STATUS_SHORT = {"met": "Met", "partial": "Partial", "missing": "Missing", "not_applicable": "N/A"}
@@ -49,6 +49,7 @@ class FindingView:
     explanation: str
     summary: str  # what the law requires (Requirement.summary)
     remediation: str
+    model_clause: str
     conditional: bool
     quotes: tuple[Quote, ...]
     elements: tuple[tuple[str, bool, bool], ...]  # (label, found, required), when the requirement has several parts
@@ -67,6 +68,7 @@ class FlagView:
     severity_label: str
     explanation: str
     remediation: str
+    model_clause: str
     contradiction: bool
     quotes: tuple[Quote, ...]
 
@@ -174,7 +176,8 @@ def _finding(result: Result, report: Report, f: Finding, req: Any, prefix: str) 
         severity=f.severity, severity_label=SEVERITY_LABELS.get(f.severity, f.severity),
         status=f.status, status_label=STATUS_LABELS[f.status], status_short=STATUS_SHORT[f.status],
         explanation=f.explanation, summary=(getattr(req, "summary", "") or "").strip(),
-        remediation=(f.remediation or "").strip(), conditional=getattr(req, "when", None) is not None,
+        remediation=(f.remediation or "").strip(), model_clause=" ".join((f.model_clause or "").split()),
+        conditional=getattr(req, "when", None) is not None,
         quotes=quotes, elements=elements, min_elements=counted if elements else None,
         blocking=result.gate.fails(f),
         waiver=f.waiver,
@@ -193,7 +196,8 @@ def _flag(report: Report, fl: RaisedFlag, spec: Any, prefix: str) -> FlagView:
     return FlagView(
         anchor=_anchor(prefix, "flag", fl.id), id=fl.id, title=fl.title, citation=fl.citation,
         severity=fl.severity, severity_label=SEVERITY_LABELS.get(fl.severity, fl.severity),
-        explanation=fl.explanation, remediation=(fl.remediation or "").strip(), contradiction=contradiction,
+        explanation=fl.explanation, remediation=(fl.remediation or "").strip(),
+        model_clause=" ".join((fl.model_clause or "").split()), contradiction=contradiction,
         quotes=tuple(quotes),
     )
 
@@ -299,6 +303,7 @@ def build(result: Result, as_of: date | None = None) -> dict[str, Any]:
         "flag_specs": flag_specs,
         "statuses": statuses,
         "status_labels": STATUS_LABELS,
+        "model_clause_note": MODEL_CLAUSE_NOTE[0].upper() + MODEL_CLAUSE_NOTE[1:] + ".",
         "waivers": [{"id": f.id, "document": rv.path, "reason": f.waiver.reason, "approved_by": f.waiver.approved_by,
                      "expires": f.waiver.expires.isoformat() if f.waiver.expires else None,
                      "expired": f.waiver.expired, "source": f.waiver.source, "anchor": f.anchor}

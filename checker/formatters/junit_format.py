@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..model import Finding, Report, Result
+from ..model import MODEL_CLAUSE_LABEL, Finding, Report, Result
 from .locations import locate
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -46,6 +46,8 @@ def _testcase(result: Result, report: Report, f: Finding, expected_in: str) -> E
             body.append(f"Waiver expired on {f.waiver.expires.isoformat()}: {f.waiver.reason} ({f.waiver.source})")
         if f.remediation:
             body.append("What to write: " + _one_line(f.remediation))
+        if f.model_clause:
+            body.append(f"{MODEL_CLAUSE_LABEL}: \u201c{_one_line(f.model_clause)}\u201d")
         failure.text = _x("\n".join(body))
     return case
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Finding, Report, Result
+from ..model import MODEL_CLAUSE_LABEL, Finding, Report, Result
 from .locations import locate
 
 MAX_CHARS = 60_000
@@ -41,6 +41,27 @@ def _gap_table(report: Report, findings: list[Finding], expected: dict[str, str]
         rows.append(f"| {STATUS[f.status]} | {f.severity} | {_esc(f.title)} (`{f.id}`) | {_esc(f.citation)} | "
                     f"{_where(report, f, expected.get(f.id, ''))} |")
     return rows
+
+
+def _size(lines: list[str]) -> int:
+    return sum(map(len, lines)) + len(lines)
+
+
+def _what_to_write(gaps: list[Finding], flags) -> list[str]:
+    """Per gap and red flag: what a compliant passage states, and the model clause, labelled as such."""
+    items = [(f.title, f.id, f.remediation, f.model_clause) for f in gaps]
+    items += [(fl.title, fl.id, fl.remediation, fl.model_clause) for fl in flags]
+    items = [i for i in items if i[2] or i[3]]
+    if not items:
+        return []
+    out = ["", f"<details><summary>What to write ({len(items)})</summary>", "",
+           f"_{_esc(MODEL_CLAUSE_LABEL)}._", ""]
+    for title, rid, remediation, clause in items:
+        line = f"- **{_esc(title)}** (`{rid}`): {_esc(remediation)}"
+        if clause:
+            line += f"<br>Model clause: \u201c{_esc(clause)}\u201d"
+        out.append(line)
+    return out + ["", "</details>"]
 
 
 def _score(value: float | None) -> str:
@@ -97,7 +118,12 @@ def render(result: Result, **_options) -> str:
                 quotes = " / ".join(f"line {ev.line}: \u201c{_esc(_clip(ev.quote))}\u201d" for ev in fl.evidence)
                 section.append(f"- **{_esc(fl.title)}** (`{fl.id}`, {fl.severity}, {_esc(fl.citation)}): {quotes}")
             section += ["", "</details>"]
-        if sum(map(len, out + body + section)) + len(out + body + section) > MAX_CHARS:
+        guidance = _what_to_write(blocking + others, report.flags)
+        if guidance and _size(out + body + section + guidance) <= MAX_CHARS:
+            section += guidance
+        elif guidance:
+            section += ["", "_What to write for each gap, with a model clause, is in the HTML or PDF report._"]
+        if _size(out + body + section) > MAX_CHARS:
             body += ["", f"_\u2026 and more: the rest is left out to keep this comment within size limits; see the "
                      f"full report._"]
             break

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model import Finding, RaisedFlag, Report, Result, fingerprint
+from ..model import MODEL_CLAUSE_LABEL, Finding, RaisedFlag, Report, Result, fingerprint
 from .locations import Location, artifact_uri, locate
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -23,9 +23,12 @@ FINGERPRINT_KEY = "gapcheckFingerprint/v1"
 def _rule(item: Any, regime: str, kind: str) -> dict[str, Any]:
     summary = " ".join((getattr(item, "summary", "") or item.title).split())
     remediation = " ".join((getattr(item, "remediation", "") or "").split())
-    help_text = f"{item.title} ({item.citation}). {summary}" + (f"\n\nWhat to write: {remediation}" if remediation else "")
+    clause = " ".join((getattr(item, "model_clause", "") or "").split())
+    help_text = f"{item.title} ({item.citation}). {summary}" + (f"\n\nWhat to write: {remediation}" if remediation else "") + (
+        f"\n\n{MODEL_CLAUSE_LABEL}: \u201c{clause}\u201d" if clause else "")
     help_md = f"**{item.title}** ({item.citation})\n\n{summary}" + (
-        f"\n\n**What to write:** {remediation}" if remediation else "")
+        f"\n\n**What to write:** {remediation}" if remediation else "") + (
+        f"\n\n**{MODEL_CLAUSE_LABEL}:**\n\n> {clause}" if clause else "")
     level = "error" if kind == "requirement" and item.severity in ("critical", "major") else (
         "warning" if item.severity in ("critical", "major") else "note")
     return {
