@@ -13,6 +13,7 @@ from .matcher import Doc
 from .model import Document, Gate, GapcheckError, Report, Result
 from .packs import Pack, load_packs
 from .readers import POLICY_EXTENSIONS, read_bytes
+from .readability import measure as measure_readability
 from .scoring import assess, assess_flag, score
 from .waivers import Waiver, WaiverSet, load_waivers
 
@@ -122,6 +123,7 @@ def check_document(doc: Document, packs: Sequence[Pack], as_of: date | None = No
         score_overall=score(findings),
         score_by_regime=by_regime,
         flags=tuple(flags),
+        readability=measure_readability(doc),
     )
 
 

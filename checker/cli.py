@@ -276,8 +276,8 @@ class _Slim:
         from dataclasses import replace
 
         doc = replace(report.document, text="", norm="", sentences=(), paragraphs=(), sections=(), line_starts=(0,))
-        findings = tuple(replace(f, evidence=(), explanation="", remediation="") for f in report.findings)
-        return replace(report, document=doc, findings=findings, flags=())
+        findings = tuple(replace(f, evidence=(), explanation="", remediation="", model_clause="") for f in report.findings)
+        return replace(report, document=doc, findings=findings, flags=(), readability=None)
 
 
 class _Staged:

@@ -260,6 +260,7 @@ class Report:
     score_overall: float | None
     score_by_regime: dict[str, float | None]
     flags: tuple[RaisedFlag, ...] = ()
+    readability: Any = None  # checker.readability.Readability: informational, never a status or score
 
     def gate_failures(self, gate: Gate) -> list[GateFailure]:
         out = [GateFailure("finding", f.id, f"{f.id} ({f.severity}) is {f.status.replace('_', ' ')}")
@@ -285,6 +286,8 @@ class Report:
             "findings": findings,
             "flags": [f.to_dict() for f in self.flags],
         }
+        if self.readability is not None:
+            out["readability"] = self.readability.to_dict()
         if gate is not None:
             failures = self.gate_failures(gate)
             out["gate"] = {"passed": not failures, "failures": [g.to_dict() for g in failures]}

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import MODEL_CLAUSE_NOTE, SEVERITIES, Evidence, Finding, RaisedFlag, Report, Result
+from ..readability import ease_band
 
 STATUS_LABELS = {"met": "Met", "partial": "Partial", "missing": "Missing", "not_applicable": "Not applicable"}
 STATUS_SHORT = {"met": "Met", "partial": "Partial", "missing": "Missing", "not_applicable": "N/A"}
@@ -74,6 +75,33 @@ class FlagView:
 
 
 @dataclass(frozen=True)
+class SectionEase:
+    heading: str
+    line: int
+    words: int
+    ease: str  # "55"
+    band: str
+    hardest: bool  # among the three hardest sections
+
+
+@dataclass(frozen=True)
+class ReadabilityView:
+    ease: str  # "55", or "not scored"
+    band: str
+    words: int
+    sentences: int
+    long_sentences: int
+    long_words: int  # the threshold
+    hedged_sentences: int
+    hedge_percent: str  # "14%"
+    sections: tuple[SectionEase, ...]  # scored sections, in document order
+    unscored: int  # sections too short to score
+    longest: tuple[Quote, ...]
+    hedged: tuple[Quote, ...]
+    min_section_words: int
+
+
+@dataclass(frozen=True)
 class RegimeView:
     regime: str
     title: str
@@ -99,6 +127,7 @@ class ReportView:
     regimes: tuple[RegimeView, ...]
     gaps: tuple[FindingView, ...]  # missing and partial, most severe first
     flags: tuple[FlagView, ...]
+    readability: ReadabilityView | None = None
 
 
 def _anchor(*parts: str) -> str:
@@ -202,6 +231,28 @@ def _flag(report: Report, fl: RaisedFlag, spec: Any, prefix: str) -> FlagView:
     )
 
 
+def _readability(report: Report) -> ReadabilityView | None:
+    from ..readability import LONG_SENTENCE, MIN_SECTION_WORDS, word_count
+
+    r = report.readability
+    if r is None or not r.sentences:
+        return None
+    hardest = {(s.line, s.heading) for s in r.hardest()}
+    scored = tuple(SectionEase(s.heading or "(before the first heading)", s.line, s.words, f"{s.reading_ease:.0f}",
+                               ease_band(s.reading_ease), (s.line, s.heading) in hardest)
+                   for s in r.sections if s.reading_ease is not None)
+    return ReadabilityView(
+        ease="not scored" if r.reading_ease is None else f"{r.reading_ease:.0f}", band=r.band, words=r.words,
+        sentences=r.sentences, long_sentences=r.long_sentences, long_words=LONG_SENTENCE,
+        hedged_sentences=r.hedged_sentences, hedge_percent=f"{r.hedge_ratio:.0%}", sections=scored,
+        unscored=len(r.sections) - len(scored),
+        longest=tuple(_quote(report, ev, f"{word_count(ev.quote)} words") for ev in r.longest),
+        hedged=tuple(_quote(report, ev, f"{len(ev.highlights)} {'hedge' if len(ev.highlights) == 1 else 'hedges'}")
+                     for ev in r.hedged),
+        min_section_words=MIN_SECTION_WORDS,
+    )
+
+
 def _gap_key(f: FindingView) -> tuple:
     return (SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 9, 0 if f.status == "missing" else 1)
 
@@ -228,6 +279,7 @@ def _report(result: Result, report: Report, n: int, multi: bool) -> ReportView:
         gate_text=_gate_text(result, report, failures, all_views),
         counts=_counts(all_views), regimes=tuple(regimes), gaps=gaps,
         flags=tuple(_flag(report, fl, flag_specs.get(fl.id), prefix) for fl in report.flags),
+        readability=_readability(report),
     )
 
 

@@ -118,6 +118,8 @@ def render(result: Result, **_options) -> str:
                 quotes = " / ".join(f"line {ev.line}: \u201c{_esc(_clip(ev.quote))}\u201d" for ev in fl.evidence)
                 section.append(f"- **{_esc(fl.title)}** (`{fl.id}`, {fl.severity}, {_esc(fl.citation)}): {quotes}")
             section += ["", "</details>"]
+        if report.readability is not None and report.readability.sentences:
+            section += ["", f"_Readability (GDPR Art. 12(1), informational): {_esc(report.readability.summary())}_"]
         guidance = _what_to_write(blocking + others, report.flags)
         if guidance and _size(out + body + section + guidance) <= MAX_CHARS:
             section += guidance

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from ..model import Finding, Gate, RaisedFlag, Result
+from ..readability import word_count
 
 SYMBOLS = {"met": "\u2713", "partial": "\u25d0", "missing": "\u2717", "not_applicable": "\u2013"}
 ASCII_SYMBOLS = {"met": "+", "partial": "~", "missing": "x", "not_applicable": "-"}
@@ -55,6 +56,9 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
             out.append(_c(wrap(f"Red flags ({len(report.flags)})", ""), "1", colour))
             for fl in report.flags:
                 out.extend(_flag(fl, unicode, colour, wrap))
+        if report.readability is not None and report.readability.sentences:
+            out.append("")
+            out.extend(_readability(report.readability, colour, wrap, verbose))
         out.append("")
         out.append(wrap(_summary(report, result.gate), ""))
         out.append("")
@@ -134,6 +138,25 @@ def _finding(f: Finding, sym: dict, colour: bool, wrap, verbose: bool) -> list[s
     for ev in f.evidence if verbose or f.status != "met" else _one_per_element(f):
         where = f"line {ev.line}" + (f", \u201c{_clip(ev.section, 60)}\u201d" if ev.section else "")
         lines.append(wrap(f"{where}: \u201c{_clip(ev.quote)}\u201d", "      > "))
+    return lines
+
+
+def _readability(r, colour: bool, wrap, verbose: bool) -> list[str]:
+    """Informational: the summary and the hardest sections; with --verbose, the worst passages quoted."""
+    lines = [_c(wrap("Readability (GDPR Art. 12(1) clear and plain language; informational)", ""), "1", colour),
+             wrap(r.summary(), "  ")]
+    hardest = r.hardest()
+    if hardest:
+        lines.append(wrap("Hardest to read: " + "; ".join(
+            f"\u201c{_clip(s.heading or '(before the first heading)', 50)}\u201d (line {s.line}): {s.reading_ease:.0f}"
+            for s in hardest), "  "))
+    if verbose:
+        for title, quotes in (("Longest sentences", r.longest), ("Most hedged sentences", r.hedged)):
+            if quotes:
+                lines.append(wrap(f"{title}:", "  "))
+                for ev in quotes:
+                    lines.append(wrap(f"line {ev.line} ({word_count(ev.quote)} words): \u201c{_clip(ev.quote)}\u201d",
+                                      "      > "))
     return lines
 
 
