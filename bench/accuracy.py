@@ -27,6 +27,67 @@ CORPORA = [
 ]
 
 
+def red_flags(packs, raised_by_corpus: dict[str, list]) -> str:
+    """How often each red flag fires on the corpora, whether the thorough example raises any, and the sample of
+    raised flags reviewed by hand (docs/red-flag-review.yaml), each checked to be still raised in this run."""
+    from checker.api import check_document, read_document
+
+    keys = list(raised_by_corpus)
+    counts = {fl.id: {k: [0, 0] for k in keys} for p in packs for fl in p.flags}
+    still = set()
+    for key, raised in raised_by_corpus.items():
+        for policy, fl in raised:
+            counts.setdefault(fl.id, {k: [0, 0] for k in keys})[key][0] += 1
+            counts[fl.id][key][1] += len(fl.evidence)
+            still.add((key, policy, fl.id))
+    total_policies = sum(len({p for p, _ in r}) for r in raised_by_corpus.values())
+    lines = ["## Red flags", "",
+             "Risky wording and contradictions (issue 8), counted on the same corpus runs. *policies*: policies that",
+             "raise the flag; *passages*: the passages quoted (at most 3 per policy; the report says how many more).",
+             f"{total_policies} of the policies above raise at least one flag.", "",
+             "| flag | policies | passages | policies in " + " · ".join(f"{k}/" for k in keys) + " |", "|---|---|---|---|"]
+    for fid, per in sorted(counts.items(), key=lambda kv: (-sum(v[0] for v in kv[1].values()), kv[0])):
+        lines.append(f"| {fid} | {sum(v[0] for v in per.values())} | {sum(v[1] for v in per.values())} | "
+                     + " / ".join(str(per[k][0]) for k in keys) + " |")
+    thorough = ROOT / "examples" / "thorough-policy.md"
+    flags = check_document(read_document(str(thorough)), packs).flags
+    lines += ["", "**The project's thorough example policy** (`examples/thorough-policy.md`) raises "
+              + ("no flag." if not flags else f"{len(flags)}: " + ", ".join(f.id for f in flags) + " (to be fixed).")]
+    review = ROOT / "docs" / "red-flag-review.yaml"
+    if review.is_file():
+        import yaml
+
+        everything = yaml.safe_load(review.read_text(encoding="utf-8"))["reviewed"]
+        rows = [r for r in everything if r.get("sample", True)]
+        extra = [r for r in everything if not r.get("sample", True)]
+        right = sum(r["verdict"] == "right" for r in rows)
+        border = sum(r["verdict"] == "right" and r.get("borderline") for r in rows)
+        gone = [r for r in everything if r["corpus"] in keys and (r["corpus"], r["policy"], r["flag"]) not in still]
+        lines += ["", f"### Reviewed sample: {right} of {len(rows)} raised flags right ({right / len(rows):.0%})", "",
+                  "Drawn from a whole-corpus run on 2026-11-26, stratified (two per flag, the rest at random, seed",
+                  "20261126) and read by hand in context; the verdicts live in `docs/red-flag-review.yaml`. A raised flag",
+                  "is right only if every passage it quotes is right. "
+                  + (f"{border} are borderline; counting them as wrong gives {right - border} of {len(rows)} "
+                     f"({(right - border) / len(rows):.0%})." if border else ""),
+                  ("Every reviewed flag is still raised in this run." if not gone else
+                   f"{len(gone)} reviewed flags are no longer raised in this run (marked below): the review predates "
+                   "a rule change and should be redrawn."), "",
+                  "| # | flag | policy | quoted passage (short) | verdict | why | raised now |", "|---|---|---|---|---|---|---|"]
+        for r in rows + extra:
+            verdict = r["verdict"] + (" (borderline)" if r.get("borderline") else "")
+            now = "yes" if (r["corpus"], r["policy"], r["flag"]) in still else "**no**"
+            cell = lambda t: " ".join(str(t).split()).replace("|", "\\|")  # noqa: E731
+            lines.append(f"| {r['n']} | {r['flag']} | {r['corpus']}/{r['policy'].removesuffix('.md')} | "
+                         f"{cell(r['quote'])} | {verdict} | {cell(r['why'])} | {now} |")
+        if extra:
+            lines += ["", f"Rows {', '.join('#' + str(r['n']) for r in extra)}: read after the draw, because the sample "
+                      "missed their flag; not counted in the tally above "
+                      f"({sum(r['verdict'] == 'right' for r in extra)} of {len(extra)} right)."]
+        lines += ["", "How the flags were built, every passage of the rarer flags, and the false positives fixed on the",
+                  "way: `docs/red-flags.md`."]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus"))
@@ -37,6 +98,7 @@ def main() -> int:
     sections = []
     figures = {}
     combined: dict[str, IdStats] = {}
+    raised_by_corpus: dict[str, list] = {}
     for key, labels, policies, description in CORPORA:
         if not (corpus / labels).is_file():
             continue
@@ -45,6 +107,7 @@ def main() -> int:
             sections.append(f"### `{key}/` — {description}\n\nNo requirement checked yet has labels here "
                             f"(labelled: {', '.join(ev.skipped_ids)}).\n")
             continue
+        raised_by_corpus[key] = ev.raised
         for rid, stats in ev.by_id.items():
             combined.setdefault(rid, IdStats()).merge(stats)
         figures[key] = as_dict(ev)
@@ -79,7 +142,7 @@ def main() -> int:
         f = lambda x: "—" if x is None else f"{x:.3f}"  # noqa: E731
         summary.append(f"| {pack.regime} | {len(ids)} | {total.n} | {f(total.accuracy)} | {f(total.precision)} | "
                        f"{f(total.recall)} | {low} {f(combined[low].accuracy)} |")
-    sections = ["\n".join(summary) + "\n", "## Figures by corpus\n"] + sections
+    sections = ["\n".join(summary) + "\n", "## Figures by corpus\n"] + sections + [red_flags(packs, raised_by_corpus)]
     notes = ROOT / "docs" / "label-disputes.md"
     doc = "\n".join([
         "# Accuracy",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .api import check_document, read_document
-from .model import GapcheckError
+from .model import GapcheckError, RaisedFlag
 from .packs import Pack
 from .yamlfile import load_yaml
 
@@ -82,6 +82,7 @@ class Evaluation:
     by_id: dict[str, IdStats]
     disagreements: list[Disagreement] = field(default_factory=list)
     skipped_ids: list[str] = field(default_factory=list)
+    raised: list[tuple[str, RaisedFlag]] = field(default_factory=list)  # (policy, red flag) for every policy checked
 
     @property
     def overall(self) -> IdStats:
@@ -102,6 +103,7 @@ def evaluate(labels_path: str | Path, policy_dir: str | Path, packs: Sequence[Pa
     by_id: dict[str, IdStats] = {}
     disagreements: list[Disagreement] = []
     skipped: set[str] = set()
+    raised: list[tuple[str, RaisedFlag]] = []
     for name in sorted(data["policies"]):
         labels = data["policies"][name]
         path = policy_dir / name
@@ -109,6 +111,7 @@ def evaluate(labels_path: str | Path, policy_dir: str | Path, packs: Sequence[Pa
             raise GapcheckError(f"{labels_path}: labelled policy '{name}' not found in {policy_dir}")
         report = check_document(read_document(str(path)), packs)
         findings = {f.id: f for f in report.findings}
+        raised.extend((name, fl) for fl in report.flags)
         for rid in sorted(labels):
             if wanted is not None and rid not in wanted:
                 continue
@@ -124,7 +127,7 @@ def evaluate(labels_path: str | Path, policy_dir: str | Path, packs: Sequence[Pa
                     f.evidence[0].quote if f.evidence else "",
                 ))
     ordered = {rid: by_id[rid] for rid in [r.id for p in packs for r in p.requirements] if rid in by_id}
-    return Evaluation(str(labels_path), len(data["policies"]), ordered, disagreements, sorted(skipped))
+    return Evaluation(str(labels_path), len(data["policies"]), ordered, disagreements, sorted(skipped), raised)
 
 
 def _pct(x: float | None) -> str:

@@ -86,3 +86,14 @@ def test_no_model_clause_raises_a_red_flag(item):
 
     doc = Doc(read_document("clause.md", data=item.model_clause.encode("utf-8")))
     assert [f.id for f in FLAGS if assess_flag(f, doc)] == []
+
+
+def test_the_thorough_example_raises_no_red_flag():
+    """Issue 8: a well-drafted policy (the project's own thorough example) must not trip any red flag."""
+    from checker.api import check_document, read_document
+    from checker.packs import builtin_rules_dir
+
+    example = builtin_rules_dir().parent / "examples" / "thorough-policy.md"
+    if not example.is_file():  # an installed package without the examples
+        pytest.skip("examples/ not present")
+    assert [f.id for f in check_document(read_document(str(example)), PACKS).flags] == []
