@@ -37,6 +37,7 @@ class Condition:
     scope: str
     applies_if_silent: bool = False  # neither pattern found: does the requirement apply?
     facts: tuple[str, ...] = ()  # organisation-profile facts that decide it when declared (checker/profile.py)
+    facts_decide_part: bool = False  # `unless`/`match` speak to more than the facts: no "the text disagrees" note
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,7 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tupl
                 w.get("scope", "sentence"),
                 w.get("if_silent", "not_applicable" if "match" in w else "applies") == "applies",
                 tuple(w.get("facts", ())),
+                bool(w.get("facts_decide_part", False)),
             )
         match, no_match = _examples(r["examples"], lines, base + ("examples",), label)
         out.append(Requirement(

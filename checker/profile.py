@@ -32,10 +32,16 @@ def known_facts() -> dict[str, str]:
     return {name: spec["type"][0] for name, spec in props.items()}
 
 
+def _parts(term: str) -> list[str]:
+    """A term is one fact test ("has_dpo", "!established_in_eu", "employees>=20") or several joined by "&",
+    which hold together ("employees>=20 & discloses_for_third_party_direct_marketing")."""
+    return [p.strip() for p in term.split("&")]
+
+
 def check_terms(terms, where: str) -> None:
     """A rule's `facts:` must name facts the profile schema knows, with the right kind of test."""
     known = known_facts()
-    for term in terms:
+    for term in (part for t in terms for part in _parts(t)):
         m = _TERM.match(term)
         if not m or m.group(2) not in known:
             raise GapcheckError(f"{where}: unknown profile fact '{term}' (known: {', '.join(sorted(known))})")
@@ -53,18 +59,19 @@ class Profile:
 
     def decide(self, terms) -> tuple[bool, str] | None:
         """(applies, reason) when the declared facts decide the condition, else None (the text decides): it
-        holds when any term is true; it does not when every term is declared and false."""
+        holds when any term is true; it does not when every term is declared and false. A term of several parts
+        joined by "&" is true when every part is, false when any declared part is false, else undecided."""
         results = []
         for term in terms:
-            neg, name, minimum = _TERM.match(term).groups()
-            if name not in self.facts:
+            parts = [self._test(part) for part in _parts(term)]
+            false = next((p for p in parts if p is not None and not p[0]), None)
+            if false is not None:
+                results.append(false)
+            elif all(p is not None for p in parts):
+                results.append((True, " and ".join(p[1] for p in parts),
+                                ", ".join(dict.fromkeys(p[2] for p in parts))))
+            else:
                 results.append(None)
-                continue
-            value = self.facts[name]
-            holds = value >= int(minimum) if minimum is not None else bool(value) != bool(neg)
-            shown = f"{name}: {_show(value)}" + (
-                "" if minimum is None else f" ({'at least' if holds else 'fewer than'} {minimum})")
-            results.append((holds, shown, self.where.get(name, self.source)))
         true = [r for r in results if r is not None and r[0]]
         if true:
             return True, f"the organisation profile declares {true[0][1]} ({true[0][2]})"
@@ -73,6 +80,17 @@ class Profile:
             places = ", ".join(dict.fromkeys(r[2] for r in results))
             return False, f"the organisation profile declares {facts} ({places})"
         return None
+
+    def _test(self, part: str) -> tuple[bool, str, str] | None:
+        """(holds, "fact: value", file:line) for one declared fact test, None when the fact is undeclared."""
+        neg, name, minimum = _TERM.match(part).groups()
+        if name not in self.facts:
+            return None
+        value = self.facts[name]
+        holds = value >= int(minimum) if minimum is not None else bool(value) != bool(neg)
+        shown = f"{name}: {_show(value)}" + (
+            "" if minimum is None else f" ({'at least' if holds else 'fewer than'} {minimum})")
+        return holds, shown, self.where.get(name, self.source)
 
     def to_dict(self) -> dict:
         return {"source": self.source, "organisation": self.organisation, "facts": dict(sorted(self.facts.items()))}

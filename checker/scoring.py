@@ -128,8 +128,8 @@ def assess(req: Requirement, doc: Doc) -> Finding:
         explanation += _join([e.label for e in lacking]) + "."
     if notes:
         explanation += " " + " ".join(notes)
-    if status != "met" and applies_why:
-        explanation += " " + applies_why
+    if applies_why and (status != "met" or "organisation profile declares" in applies_why):
+        explanation += " " + applies_why  # for a met requirement, only when the profile (not the text) decided
     # evidence: the first passage of each element found (required first), then more, in document order;
     # body sentences before bare headings, and no passage that overlaps one already chosen
     chosen: list[Evidence] = []
@@ -218,7 +218,8 @@ def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
         decided = profile.decide(cond.facts)
         if decided is not None:
             applies, why = decided
-            return applies, (f"It applies because {why}." if applies else f"Not applicable: {why}.")
+            return applies, (f"It applies because {why}." if applies else f"Not applicable: {why}.") + _disagreement(
+                cond, doc, applies)
     if cond.match is None and cond.unless is None:  # decided by profile facts only: without them it applies
         return True, ""
     if cond.unless is not None:
@@ -232,6 +233,26 @@ def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
     if cond.applies_if_silent:
         return True, f"It applies because nothing in the policy rules out that {cond.label}."
     return False, f"Not applicable: nothing in the policy indicates that {cond.label}."
+
+
+def _disagreement(cond, doc: Doc, applies: bool) -> str:
+    """When the profile decides a condition the policy text states the other way ("has_dpo: true" beside "we have
+    not appointed a data protection officer"), a sentence quoting the text: one of the two is wrong, and a policy
+    that misstates the organisation's practice is the worse gap."""
+    if cond.facts_decide_part:
+        return ""
+    if applies and cond.unless is not None:
+        hits = find(cond.unless, doc, cond.scope)
+        if hits:
+            return (f" The policy itself rules this out ({_cited(doc, hits[0], cond.scope)}): if the profile is right, "
+                    f"that statement is wrong and should be corrected.")
+    if not applies and cond.match is not None:
+        ruled_out = cond.unless is not None and find(cond.unless, doc, cond.scope)
+        shown = not ruled_out and find(cond.match, doc, cond.scope)
+        if shown:
+            return (f" Yet the policy indicates that {cond.label} ({_cited(doc, shown[0], cond.scope)}): if the "
+                    f"profile is right, that passage is wrong and should be corrected.")
+    return ""
 
 
 def score(findings: list[Finding] | tuple[Finding, ...]) -> float | None:

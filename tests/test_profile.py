@@ -45,6 +45,8 @@ CASES = [
     ("transfers_outside_eea", False, ["gdpr.international_transfers"]),
     ("uses_automated_decisions", False, ["gdpr.automated_decisions"]),
     ("employees", 12, ["ccpa.shine_the_light"]),
+    ("discloses_for_third_party_direct_marketing", False, ["ccpa.shine_the_light"]),
+    ("uses_sensitive_pi_beyond_permitted_purposes", False, ["ccpa.sensitive_pi_limit"]),
 ]
 
 
@@ -57,11 +59,14 @@ def test_each_fact_decides_its_requirements(tmp_path, capsys, fact, value, ids):
     """Declared one way the requirement applies (or not), the other way it does not (or does), whatever the
     text of the gappy example says; the finding cites the profile file and line."""
     other = (not value) if isinstance(value, bool) else 25
+    # a fact that holds only together with another ("employees>=20 & discloses_..."): declare its partner true
+    partner = {"employees": {"discloses_for_third_party_direct_marketing": True},
+               "discloses_for_third_party_direct_marketing": {"employees": 50}}.get(fact, {})
     # a condition that any of several facts satisfies is ruled out only when all of them are declared false
     companions = next((g for g in GROUPS if fact in g), (fact,))
     _, base, _ = _statuses(capsys, GAPPY)
-    _, one, _ = _statuses(capsys, GAPPY, _profile(tmp_path, **{fact: value}))
-    _, two, _ = _statuses(capsys, GAPPY, _profile(tmp_path, **{f: other for f in companions}))
+    _, one, _ = _statuses(capsys, GAPPY, _profile(tmp_path, **{fact: value}, **partner))
+    _, two, _ = _statuses(capsys, GAPPY, _profile(tmp_path, **{f: other for f in companions}, **partner))
     for rid in ids:
         a, b = one[rid], two[rid]
         assert (a["status"] == "not_applicable") != (b["status"] == "not_applicable"), (rid, a["status"], b["status"])
@@ -176,3 +181,52 @@ def test_explain_a_requirement_and_a_flag(capsys):
     assert code == 0 and "(red flag, critical)" in out and "Model clause" in out
     code, _, err = run(["explain", "gdpr.dpo_contct"], capsys)
     assert code == 2 and "did you mean 'gdpr.dpo_contact'" in err
+
+
+def test_a_joint_condition_needs_every_part_and_fails_on_any(tmp_path, capsys):
+    """1798.83 binds a business with 20+ employees that discloses for third parties' direct marketing: one part
+    declared false rules it out; both true make it apply; one true and one undeclared leaves the text to decide."""
+    rid = "ccpa.shine_the_light"
+    _, base, _ = _statuses(capsys, GAPPY, regime="ccpa")
+    for facts, expect in ((dict(employees=50, discloses_for_third_party_direct_marketing=False), "not_applicable"),
+                          (dict(employees=5, discloses_for_third_party_direct_marketing=True), "not_applicable"),
+                          (dict(employees=50, discloses_for_third_party_direct_marketing=True), "missing"),
+                          (dict(employees=50), base[rid]["status"])):
+        _, got, _ = _statuses(capsys, GAPPY, _profile(tmp_path, **facts), regime="ccpa")
+        assert got[rid]["status"] == expect, (facts, got[rid]["explanation"])
+    assert "employees: 50 (at least 20) and discloses_for_third_party_direct_marketing: true" in got[rid]["explanation"] \
+        or len(facts) == 1
+
+
+def test_the_report_says_when_the_policy_text_contradicts_the_profile(tmp_path, capsys):
+    policy = tmp_path / "p.md"
+    policy.write_text(
+        "# Privacy notice\n\nAcme GmbH, Hauptstrasse 1, Berlin, is the controller.\n\n"
+        "We have not appointed a data protection officer because the law does not require us to.\n\n"
+        "We keep server logs on the basis of our legitimate interest in securing the service (Art. 6(1)(f) GDPR).\n\n"
+        "We transfer data to our hosting provider in the United States under the Standard Contractual Clauses.\n",
+        "utf-8")
+    profile = _profile(tmp_path, has_dpo=True, relies_on_legitimate_interests=False, transfers_outside_eea=True)
+    _, got, _ = _statuses(capsys, str(policy), profile, regime="gdpr")
+    dpo, li, tr = got["gdpr.dpo_contact"], got["gdpr.legitimate_interests"], got["gdpr.international_transfers"]
+    assert dpo["status"] == "missing"
+    assert "The policy itself rules this out (line 5: \u201cWe have not appointed a data protection officer" \
+        in dpo["explanation"] and "that statement is wrong and should be corrected" in dpo["explanation"]
+    assert li["status"] == "not_applicable"
+    assert "Yet the policy indicates that processing relies on legitimate interests" in li["explanation"]
+    # a met requirement the profile made applicable says so (the text agreeing is not worth a sentence)
+    assert tr["status"] == "met"
+    assert "It applies because the organisation profile declares transfers_outside_eea: true" in tr["explanation"]
+    # no disagreement: nothing is said
+    _, plain, _ = _statuses(capsys, str(policy), _profile(tmp_path, has_dpo=False), regime="gdpr")
+    assert "rules this out" not in plain["gdpr.dpo_contact"]["explanation"]
+
+
+def test_a_condition_the_facts_decide_only_in_part_reports_no_disagreement(tmp_path, capsys):
+    """The minors' opt-in turns on selling (a fact) and on consumers under 16 (text only): a policy saying it
+    has no users under 16 does not contradict "sells_personal_information: true"."""
+    policy = tmp_path / "p.md"
+    policy.write_text("# Privacy\n\nExample Inc. runs this site.\n\n"
+                      "We do not knowingly collect personal information from anyone under 16.\n", "utf-8")
+    _, got, _ = _statuses(capsys, str(policy), _profile(tmp_path, sells_personal_information=True), regime="ccpa")
+    assert "rules this out" not in got["ccpa.minors_opt_in"]["explanation"]
