@@ -123,9 +123,16 @@ def assess(req: Requirement, doc: Doc) -> Finding:
     else:
         lacking = [e for e in required if e.name not in counted]
         mentioned = [e for e in req.elements if e.name in found and e.name not in stale]
-        explanation = ("The policy mentions " + _join([f"{e.label} ({_lines(found[e.name])})" for e in mentioned])
-                       + ", but does not state " if mentioned else "The policy does not state ")
-        explanation += _join([e.label for e in lacking]) + "."
+        # an optional part found only in lines a required part already stands on adds nothing to say
+        shown_lines = {ev.line for e in mentioned if e.required for ev in found[e.name]}
+        mentioned = [e for e in mentioned if e.required or not {ev.line for ev in found[e.name]} <= shown_lines]
+        if lacking and all(e.name in stale for e in lacking):
+            # what is missing was found but is too old (or undated): say that, not the other parts found
+            explanation = "The policy does not state " + _join([e.label for e in lacking]) + "."
+        else:
+            explanation = ("The policy mentions " + _join([f"{e.label} ({_lines(found[e.name])})" for e in mentioned])
+                           + ", but does not state " if mentioned else "The policy does not state ")
+            explanation += _join([e.label for e in lacking]) + "."
     if notes:
         explanation += " " + " ".join(notes)
     if applies_why and (status != "met" or "organisation profile declares" in applies_why):
