@@ -20,11 +20,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	@mkdir -p out
 	@echo "== examples/thorough-policy.md"
-	@$(BIN)/gapcheck examples/thorough-policy.md -o out/thorough-report.json -o out/thorough-report.txt; \
+	@$(BIN)/gapcheck --no-config examples/thorough-policy.md -o out/thorough-report.json -o out/thorough-report.txt; \
 	  code=$$?; [ $$code -le 1 ] || exit $$code
 	@echo
 	@echo "== examples/gappy-policy.md (expected to fail the gate: exit 1)"
-	@$(BIN)/gapcheck examples/gappy-policy.md -o out/gappy-report.json -o out/gappy-report.txt \
+	@$(BIN)/gapcheck --no-config examples/gappy-policy.md -o out/gappy-report.json -o out/gappy-report.txt \
 	  -o out/report.pdf -o out/report.html -o out/gappy.sarif -o out/gappy-junit.xml -o out/gappy-summary.md; \
 	  code=$$?; [ $$code -le 1 ] || exit $$code
 	@echo

@@ -187,10 +187,18 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
     gate = Gate(fail_on=fail_on or cfg.fail_on or "missing", fail_severity=fail_severity or cfg.fail_severity or "major",
                 min_score=min_scores or cfg.min_score)
     _check_regime_names(regime, cfg, min_scores, rules or cfg.rules)
-    run = Run(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
-              encoding=encoding or cfg.encoding, as_of=as_of, jobs=jobs, max_bytes=parse_size(max_size),
-              waivers=None if no_waivers else _waivers_file(waivers, cfg), profile=profile or cfg.profile)
-    result = _run(run, gate, fmt, targets, progress)
+    try:
+        run = Run(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
+                  encoding=encoding or cfg.encoding, as_of=as_of, jobs=jobs, max_bytes=parse_size(max_size),
+                  waivers=None if no_waivers else _waivers_file(waivers, cfg), profile=profile or cfg.profile)
+    except GapcheckError as e:
+        named = dict(cfg.where).get("profile")
+        if not profile and cfg.profile and named and str(e).startswith(str(cfg.profile)):
+            raise GapcheckError(f"{named}: profile: {e}") from None  # the profile the configuration names
+        raise
+    from dataclasses import replace
+
+    result = replace(_run(run, gate, fmt, targets, progress), config=cfg.source or None)
     if colour is None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     width = shutil.get_terminal_size((100, 24)).columns - 1

@@ -320,6 +320,7 @@ class Result:
     waiver_notices: tuple[WaiverNotice, ...] = ()
     errors: tuple[Any, ...] = ()  # batch.Failure: policies of a batch that could not be checked (exit 2)
     profile: Any = None  # checker.profile.Profile given for the run, if any
+    config: str | None = None  # the configuration file the run read, if any
 
     def passed(self) -> bool:
         return not any(r.gate_failures(self.gate) for r in self.reports)

@@ -76,6 +76,9 @@ def load_yaml(path: Path, label: str) -> tuple[Any, dict[tuple, int]]:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 1
         problem = e.problem or e.context or "invalid YAML"
+        start = e.context_mark.line + 1 if e.context_mark is not None and e.problem else None
+        if start is not None and start < line:  # "[false" on line 14 is noticed on line 16: point at the start
+            raise GapcheckError(f"{label}:{start}: YAML error: {e.context}, {problem} (noticed at line {line})") from None
         raise GapcheckError(f"{label}:{line}: YAML error: {problem}") from None
     except yaml.reader.ReaderError as e:  # a character YAML does not allow (e.g. NUL)
         line = text.count("\n", 0, max(0, e.position)) + 1
@@ -131,17 +134,27 @@ def validate(data: Any, lines: dict[tuple, int], label: str, schema_name: str) -
         allowed = set(err.schema.get("properties", {}))
         extra = [k for k in err.instance if k not in allowed]
         if extra:
+            import difflib  # noqa: PLC0415
+
             path = path + (extra[0],)
-            message = f"unknown key '{extra[0]}' (allowed: {', '.join(sorted(allowed))})"
+            close = difflib.get_close_matches(str(extra[0]), sorted(allowed), n=1, cutoff=0.6)
+            message = f"unknown key '{extra[0]}' " + (f"(did you mean '{close[0]}'?)" if close else
+                                                      f"(allowed: {', '.join(sorted(allowed))})")
     elif err.validator == "pattern" and isinstance(err.schema, dict) and err.schema.get("description"):
         message = f"{err.instance!r} is not valid: {err.schema['description']}"
     elif err.validator == "type":
-        wanted = err.validator_value if isinstance(err.validator_value, str) else " or ".join(err.validator_value)
+        wanted = [err.validator_value] if isinstance(err.validator_value, str) else list(err.validator_value)
         names = {"object": "a mapping (key: value)", "array": "a list", "string": "a string", "number": "a number",
-                 "integer": "a whole number", "boolean": "true or false", "null": "empty"}
+                 "integer": "a whole number", "boolean": "true or false"}
         found = {dict: "a mapping", list: "a list", str: "a string", bool: "true/false", int: "a number",
                  float: "a number", type(None): "nothing"}.get(type(err.instance), type(err.instance).__name__)
-        message = f"expected {names.get(wanted, wanted)}, found {found}"
+        if isinstance(err.instance, (str, int, float)) and not isinstance(err.instance, bool):
+            found += f" ({err.instance!r})"[:60]
+        message = "expected " + " or ".join(names.get(t, t) for t in wanted if t != "null") + (
+            " (or nothing)" if "null" in wanted and len(wanted) > 1 else "") + f", found {found}"
+        if "boolean" in wanted and isinstance(err.instance, str) and err.instance.strip().lower() in (
+                "yes", "no", "y", "n", "on", "off", "true", "false"):
+            message += ": write true or false, unquoted"
     raise GapcheckError(f"{label}:{line_for(lines, path)}: {dotted(path)}: {message}")
 
 

@@ -121,6 +121,10 @@ def test_profile_from_the_configuration(tmp_path, capsys, monkeypatch):
     ("facts:\n  employees: -3\n", ":2:", "facts.employees"),
     ("organisation: X\n", ":1:", "'facts' is a required property"),
     ("", ":1:", "empty profile"),
+    ("facts:\n  has_dop: true\n", ":2:", "unknown key 'has_dop' (did you mean 'has_dpo'?)"),
+    ("facts:\n  has_dpo: no\n", ":2:", "found a string ('no'): write true or false, unquoted"),
+    ("facts:\n  employees: 12.5\n", ":2:", "expected a whole number (or nothing), found a number (12.5)"),
+    ("facts:\n  has_dpo: [false\n\n  employees: 3\n", ":2:", "(noticed at line 4)"),
 ])
 def test_bad_profile_exit_2_with_file_and_line(tmp_path, capsys, body, where, words):
     p = tmp_path / "profile.yaml"

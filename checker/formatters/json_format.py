@@ -20,6 +20,7 @@ def as_dict(result: Result) -> dict:
                  "passed": result.passed()},
         "waivers": {"file": result.waiver_file, "notices": [n.to_dict() for n in result.waiver_notices]},
         "profile": result.profile.to_dict() if result.profile is not None else None,
+        "config": result.config,
         "reports": [r.to_dict(result.gate) for r in result.reports],
         "errors": [e.to_dict() for e in result.errors],
     }

@@ -69,6 +69,8 @@ def render(result: Result, colour: bool = False, width: int = 100, unicode: bool
                              for k, v in sorted(result.profile.facts.items())) or "no facts declared"
         org = f" ({result.profile.organisation})" if result.profile.organisation else ""
         out += [wrap(f"Organisation profile {result.profile.source}{org}: {declared}", ""), ""]
+    if result.config:
+        out += [wrap(f"Configuration: {result.config}", ""), ""]
     for notice in result.waiver_notices:
         out.append(_c(wrap(f"warning: {notice.source}: {notice.message}", ""), "33", colour))
     if result.waiver_notices:
