@@ -24,7 +24,7 @@ def _evidence(doc: Doc, anchor: int, spans: list[Span], element: str, scope: str
     else:
         first = last = anchor
     start, end = d.sentences[first].start, d.sentences[last].end
-    highlights = tuple(sorted({sp for sp in spans if start <= sp[0] and sp[1] <= end}))
+    highlights = tuple(sorted({_whole_words(d.text, sp, start, end) for sp in spans if start <= sp[0] and sp[1] <= end}))
     sec = d.sections[d.sentences[first].section]
     return Evidence(
         quote=d.text[start:end],
@@ -35,6 +35,17 @@ def _evidence(doc: Doc, anchor: int, spans: list[Span], element: str, scope: str
         element=element,
         highlights=highlights,
     )
+
+
+def _whole_words(text: str, span: Span, lo: int, hi: int) -> Span:
+    """A highlight widened to whole words, within [lo, hi): a pattern may match part of a word ("gracht 221" in
+    "Keizersgracht 221", "collect" in "collected"), and a reader should see the word it found."""
+    a, b = span
+    while a > lo and text[a - 1].isalnum() and text[a].isalnum():
+        a -= 1
+    while b < hi and text[b].isalnum() and text[b - 1].isalnum():
+        b += 1
+    return a, b
 
 
 def _join(labels: list[str], word: str = "and") -> str:

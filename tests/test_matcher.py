@@ -403,3 +403,16 @@ def test_question_mark_inside_a_word_is_any_one_letter():
     assert matches({"terms": ["personali?ed ads"]}, text) == ["Personalised ads.", "Personalized ads."]
     assert matches("the data? controller", "The controller. The data controller.") == [
         "The controller.", "The data controller."]
+
+
+def test_highlights_cover_whole_words(packs):
+    """A pattern may match inside a word ("gracht 221" in "Keizersgracht 221"); the highlight shows the word."""
+    from checker.api import check_text
+
+    text = "# Privacy\n\nSlotwise B.V., Keizersgracht 221, 1016 DV Amsterdam, is the controller.\n"
+    report = check_text(text, "p.md", packs=packs, as_of=__import__("datetime").date(2026, 11, 26))
+    spans = [h for f in report.findings for e in f.evidence for h in e.highlights]
+    assert spans
+    for a, b in spans:
+        assert not (a > 0 and text[a - 1].isalnum() and text[a].isalnum()), text[a - 5:b]
+        assert not (b < len(text) and text[b].isalnum() and text[b - 1].isalnum()), text[a:b + 5]
