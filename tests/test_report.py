@@ -364,8 +364,9 @@ def test_pdf_renderer_refuses_remote_resources_even_in_its_own_html(monkeypatch)
 # ---------------------------------------------------------------- packaging
 
 
-def test_templates_ship_as_package_data():
-    """Every file under reports/templates/ is matched by pyproject's package-data for checker.templates."""
+@pytest.mark.parametrize("package, folder", [("checker.templates", "reports/templates"), ("checker.rules", "rules")])
+def test_templates_and_rules_ship_as_package_data(package, folder):
+    """Every file under reports/templates/ and rules/ is in a listed package and matched by its package-data."""
     import fnmatch
 
     try:
@@ -373,11 +374,13 @@ def test_templates_ship_as_package_data():
     except ModuleNotFoundError:  # Python 3.10
         pytest.skip("tomllib needs Python 3.11")
     conf = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
-    assert conf["package-dir"]["checker.templates"] == "reports/templates"
-    patterns = conf["package-data"]["checker.templates"]
-    base = ROOT / "reports" / "templates"
+    assert conf["package-dir"][package] == folder
+    base = ROOT / folder
     for f in base.rglob("*"):
         if f.is_file() and "__pycache__" not in f.parts:
-            rel = f.relative_to(base).as_posix()
-            assert any(fnmatch.fnmatch(rel, p) and rel.count("/") == p.count("/") for p in patterns), rel
+            rel = f.relative_to(base)
+            sub = ".".join((package, *rel.parent.parts)) if rel.parent.parts else package
+            assert sub in conf["packages"], f"{rel}: package {sub} not listed in pyproject's packages"
+            patterns = conf["package-data"].get(sub, [])
+            assert any(fnmatch.fnmatch(rel.name, p) for p in patterns), f"{rel}: no package-data pattern of {sub}"
     assert (html_format.templates_dir() / "report.html.j2").is_file()
