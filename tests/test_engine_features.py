@@ -282,3 +282,18 @@ def test_a_flag_needs_match_or_contradiction(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(checker.GapcheckError, match=r"acme/flags.yaml:\d+"):
         write_flags(tmp_path, [flag("empty")])
+
+
+def test_a_check_leaves_the_garbage_collector_as_it_found_it(packs):
+    import gc
+
+    from checker.api import check_text
+
+    was = gc.isenabled()
+    try:
+        for state in (True, False):
+            gc.enable() if state else gc.disable()
+            check_text("# Policy\n\nWe keep your data for 30 days.\n", "p.md", packs=packs)
+            assert gc.isenabled() is state
+    finally:
+        gc.enable() if was else gc.disable()
