@@ -481,6 +481,11 @@ def explain_command(rule_id, rules):
                 out.append(fill(f"- {e.label}{tag}", "  ", "    "))
             if item.min_elements:
                 out.append(fill(f"Met with any {item.min_elements} of these."))
+            if item.relaxed_when is not None:
+                terms, need, why = item.relaxed_when
+                labels = [e.label for e in item.elements if e.name in need]
+                out.append(fill(f"When an organisation profile declares {' or '.join(terms)}, only "
+                                f"{' and '.join(labels)} is needed: {why}."))
         if item.when is not None:
             out += ["", "When it applies:", fill(f"only when {item.when.label}" + (
                 f"; an organisation profile decides it with: {', '.join(item.when.facts)}" if item.when.facts else ""))]

@@ -59,6 +59,8 @@ class Requirement:
     examples_no_match: tuple[tuple[str, str], ...]  # (passage, file:line)
     source: str  # file:line of the requirement
     min_elements: int | None = None  # met when this many elements (any) are found, instead of every required one
+    # (profile fact terms, element names, why): only those elements are needed when the profile declares the facts
+    relaxed_when: tuple[tuple[str, ...], tuple[str, ...], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -269,8 +271,25 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tupl
             remediation=r["remediation"], model_clause=r.get("model_clause", ""),
             model_clause_at=f"{label}:{line_for(lines, base + ('model_clause',))}", examples_match=match, examples_no_match=no_match,
             source=f"{label}:{line_for(lines, base)}", min_elements=r.get("min_elements"),
+            relaxed_when=_relaxed_when(r, lines, base, label),
         ))
     return out, [_flag(f, i, regime, defs, lines, label) for i, f in enumerate(data.get("flags") or [])]
+
+
+def _relaxed_when(r: dict, lines: dict[tuple, int], base: tuple, label: str):
+    spec = r.get("relaxed_when")
+    if spec is None:
+        return None
+    from .profile import check_terms
+
+    where = f"{label}:{line_for(lines, base + ('relaxed_when',))}"
+    check_terms(spec["facts"], where)
+    names = {e["name"] for e in r["elements"]}
+    unknown = [n for n in spec["require"] if n not in names]
+    if unknown:
+        raise GapcheckError(f"{where}: relaxed_when requires unknown element '{unknown[0]}' "
+                            f"(elements: {', '.join(sorted(names))})")
+    return tuple(spec["facts"]), tuple(spec["require"]), " ".join(spec["label"].split())
 
 
 def _flag(f: dict, i: int, regime: str, defs: dict[str, Node], lines: dict[tuple, int], label: str) -> Flag:

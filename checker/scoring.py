@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from .dates import fmt, months_before, parse_date
 from .matcher import Doc, Span, find
@@ -101,6 +102,16 @@ def assess(req: Requirement, doc: Doc) -> Finding:
         if not applies:
             return Finding(status="not_applicable", explanation=why, **base)
         applies_why = why
+    fewer_why = ""
+    profile = getattr(doc, "profile", None)
+    if req.relaxed_when is not None and profile is not None:
+        terms, need, label = req.relaxed_when
+        decided = profile.decide(terms)
+        if decided is not None and decided[0]:  # only the named elements are needed now
+            req = replace(req, min_elements=None,
+                          elements=tuple(replace(e, required=e.name in need) for e in req.elements))
+            shown = _join([e.label for e in req.elements if e.required])
+            fewer_why = f"Only {shown} is needed because {decided[1]}: {label}."
     found: dict[str, list[Evidence]] = {}
     notes: list[str] = []
     stale: set[str] = set()
@@ -146,6 +157,8 @@ def assess(req: Requirement, doc: Doc) -> Finding:
             explanation += _join([e.label for e in lacking]) + "."
     if notes:
         explanation += " " + " ".join(notes)
+    if fewer_why:
+        explanation += " " + fewer_why
     if applies_why and (status != "met" or "organisation profile declares" in applies_why):
         explanation += " " + applies_why  # for a met requirement, only when the profile (not the text) decided
     # evidence: the first passage of each element found (required first), then more, in document order;

@@ -12,6 +12,7 @@ from .test_cli import run
 
 AS_OF = ["--as-of", "2026-11-26"]
 GAPPY = str(EXAMPLES / "gappy-policy.md")
+EXAMPLES_GAPPY = GAPPY
 THOROUGH = str(EXAMPLES / "thorough-policy.md")
 
 
@@ -234,3 +235,36 @@ def test_a_condition_the_facts_decide_only_in_part_reports_no_disagreement(tmp_p
                       "We do not knowingly collect personal information from anyone under 16.\n", "utf-8")
     _, got, _ = _statuses(capsys, str(policy), _profile(tmp_path, sells_personal_information=True), regime="ccpa")
     assert "rules this out" not in got["ccpa.minors_opt_in"]["explanation"]
+
+
+def test_an_online_only_business_needs_only_an_email_address(tmp_path, capsys):
+    """1798.130(a)(1)(A): with online_only_direct_relationship declared, an e-mail address alone meets the
+    request-methods requirement, and another method alone does not."""
+    email = tmp_path / "email.md"
+    email.write_text("# Privacy\n\n## Your California rights\n\nTo make a request to know or delete, email "
+                     "privacy@example.com.\n", "utf-8")
+    form = tmp_path / "form.md"
+    form.write_text("# Privacy\n\n## Your California rights\n\nTo make a request to know or delete, use our web "
+                    "form at example.com/privacy-request.\n", "utf-8")
+    online = _profile(tmp_path, online_only_direct_relationship=True)
+    rid = "ccpa.request_methods"
+    assert _statuses(capsys, str(email), regime="ccpa")[1][rid]["status"] == "partial"
+    got = _statuses(capsys, str(email), online, regime="ccpa")[1][rid]
+    assert got["status"] == "met"
+    assert "Only an e-mail address for requests is needed because the organisation profile declares " \
+        "online_only_direct_relationship: true" in got["explanation"]
+    assert _statuses(capsys, str(form), online, regime="ccpa")[1][rid]["status"] == "partial"
+    offline = _profile(tmp_path, online_only_direct_relationship=False)
+    assert _statuses(capsys, str(email), offline, regime="ccpa")[1][rid]["status"] == "partial"
+
+
+def test_relaxed_when_must_name_known_elements(tmp_path, capsys):
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "pack.yaml").write_text("regime: ccpa\ntitle: T\nversion: 1.0.0\n")
+    (tmp_path / "p" / "r.yaml").write_text(
+        "requirements:\n  - id: ccpa.x\n    title: X\n    citation: C\n    severity: minor\n    summary: S\n"
+        "    min_elements: 2\n    relaxed_when: {facts: [online_only_direct_relationship], require: [fax], label: L}\n"
+        "    elements:\n      - {name: a, label: A, match: {terms: [alpha]}}\n      - {name: b, label: B, match: {terms: [beta]}}\n"
+        "    remediation: R\n    examples: {match: [alpha beta], no_match: [gamma]}\n", "utf-8")
+    code, _, err = run([EXAMPLES_GAPPY, "--rules", str(tmp_path / "p"), "-r", "ccpa"], capsys)
+    assert code == 2 and "r.yaml:8: relaxed_when requires unknown element 'fax'" in err
