@@ -96,9 +96,9 @@ def _lines(evs: list[Evidence]) -> str:
 def assess(req: Requirement, doc: Doc) -> Finding:
     base = dict(id=req.id, regime=req.regime, title=req.title, citation=req.citation,
                 severity=req.severity, remediation=req.remediation, model_clause=req.model_clause)
-    applies_why = ""
+    applies_why, by_profile = "", False
     if req.when is not None:
-        applies, why = _condition(req, doc)
+        applies, why, by_profile = _condition(req, doc)
         if not applies:
             return Finding(status="not_applicable", explanation=why, **base)
         applies_why = why
@@ -159,7 +159,7 @@ def assess(req: Requirement, doc: Doc) -> Finding:
         explanation += " " + " ".join(notes)
     if fewer_why:
         explanation += " " + fewer_why
-    if applies_why and (status != "met" or "organisation profile declares" in applies_why):
+    if applies_why and (status != "met" or by_profile):
         explanation += " " + applies_why  # for a met requirement, only when the profile (not the text) decided
     # evidence: the first passage of each element found (required first), then more, in document order;
     # body sentences before bare headings, and no passage that overlaps one already chosen
@@ -238,10 +238,11 @@ def _cited(doc: Doc, hit: tuple[int, list[Span]], scope: str) -> str:
     return f"line {ev.line}: \u201c{quote}\u201d"
 
 
-def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
-    """Whether a conditional requirement applies, and why, in a sentence: `unless` rules the condition out
-    (not applicable); else `match` shows it holds (applies); else the policy is silent, and `if_silent` decides
-    (by default: not applicable when a `match` was given, applicable otherwise)."""
+def _condition(req: Requirement, doc: Doc) -> tuple[bool, str, bool]:
+    """Whether a conditional requirement applies, why (a sentence), and whether an organisation profile decided
+    it: declared facts first; then `unless` rules the condition out (not applicable); else `match` shows it holds
+    (applies); else the policy is silent, and `if_silent` decides (by default: not applicable when a `match` was
+    given, applicable otherwise)."""
     cond = req.when
     assert cond is not None
     profile = getattr(doc, "profile", None)
@@ -250,20 +251,22 @@ def _condition(req: Requirement, doc: Doc) -> tuple[bool, str]:
         if decided is not None:
             applies, why = decided
             return applies, (f"It applies because {why}." if applies else f"Not applicable: {why}.") + _disagreement(
-                cond, doc, applies)
+                cond, doc, applies), True
     if cond.match is None and cond.unless is None:  # decided by profile facts only: without them it applies
-        return True, ""
+        return True, "", False
     if cond.unless is not None:
         hits = find(cond.unless, doc, cond.scope)
         if hits:
-            return False, f"Not applicable: the policy rules out that {cond.label} ({_cited(doc, hits[0], cond.scope)})."
+            return False, (f"Not applicable: the policy rules out that {cond.label} "
+                           f"({_cited(doc, hits[0], cond.scope)})."), False
     if cond.match is not None:
         shown = find(cond.match, doc, cond.scope)
         if shown:
-            return True, f"It applies because the policy indicates that {cond.label} ({_cited(doc, shown[0], cond.scope)})."
+            return True, (f"It applies because the policy indicates that {cond.label} "
+                          f"({_cited(doc, shown[0], cond.scope)})."), False
     if cond.applies_if_silent:
-        return True, f"It applies because nothing in the policy rules out that {cond.label}."
-    return False, f"Not applicable: nothing in the policy indicates that {cond.label}."
+        return True, f"It applies because nothing in the policy rules out that {cond.label}.", False
+    return False, f"Not applicable: nothing in the policy indicates that {cond.label}.", False
 
 
 def _disagreement(cond, doc: Doc, applies: bool) -> str:
