@@ -65,7 +65,8 @@ def red_flags(packs, raised_by_corpus: dict[str, list]) -> str:
         gone = [r for r in everything if r["corpus"] in keys and (r["corpus"], r["policy"], r["flag"]) not in still]
         lines += ["", f"### Reviewed sample: {right} of {len(rows)} raised flags right ({right / len(rows):.0%})", "",
                   "Drawn from a whole-corpus run on 2026-11-26, stratified (two per flag, the rest at random, seed",
-                  "20261126) and read by hand in context; the verdicts live in `docs/red-flag-review.yaml`. A raised flag",
+                  "20261126) and read by hand in context, twice (by the session that wrote the flags, then every row",
+                  "again by the maintainer); the verdicts live in `docs/red-flag-review.yaml`. A raised flag",
                   "is right only if every passage it quotes is right. "
                   + (f"{border} are borderline; counting them as wrong gives {right - border} of {len(rows)} "
                      f"({(right - border) / len(rows):.0%})." if border else ""),
