@@ -208,6 +208,8 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
         stdout = render(stdout_format, result, colour=colour, width=width, unicode=_stdout_unicode(), verbose=verbose)
         _write_all(rendered)
         click.echo(stdout, nl=False)
+        if targets and sys.stderr.isatty():  # at a terminal, say where the files went (not in CI logs or pipes)
+            click.echo(f"gapcheck: wrote {', '.join(targets)}", err=True)
     elif len(run.paths) > 1:
         click.echo("\n".join(summary_table(result, width)), err=True)
     if stdout_format != "text":  # the text report shows them itself
