@@ -27,7 +27,8 @@ LONG_SENTENCE = 40  # words
 MIN_SECTION_WORDS = 60  # a section shorter than this is not scored on its own
 WORST = 5  # passages quoted per list
 
-_URLISH = re.compile(r"\S+://\S+|\bwww\.\S+|\S+@\S+\.\w+")
+# not words a reader reads: URLs, e-mail addresses, and Markdown link targets ("[Rights](#your-rights)")
+_URLISH = re.compile(r"\]\([^)\s]*\)|\S+://\S+|\bwww\.\S+|\S+@\S+\.\w+")
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:['\u2019.-][A-Za-z0-9\u00c0-\u024f]+)*")
 _HEDGE = re.compile(
     r"(?<![\w'\u2019])(?:"

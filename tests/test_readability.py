@@ -141,3 +141,11 @@ def test_measure_never_fails_and_quotes_sit_at_their_offsets(text):
     for ev in r.longest + r.hedged:
         assert doc.text[ev.start:ev.end] == ev.quote
         assert all(ev.start <= a < b <= ev.end for a, b in ev.highlights)
+
+
+def test_link_targets_urls_and_addresses_are_not_words():
+    assert word_count("See [Your rights](#your-rights-under-the-california-consumer-privacy-act) now.") == 4
+    assert word_count("Visit https://example.com/privacy-request or write to privacy@example.com today.") == 5
+    toc = "# Policy\n\n## Contents\n\n" + "".join(f"* [Section {i}](#a-very-long-anchor-name-for-section-{i})\n"
+                                                for i in range(30))
+    assert all(s.reading_ease is None or s.reading_ease > 0 for s in measure(_doc(toc)).sections)
