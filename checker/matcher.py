@@ -364,6 +364,120 @@ def _parser_width(tree) -> tuple[int, int]:
     return sub.getwidth()
 
 
+def first_characters(tree) -> list | None:
+    """The character-class members ([...] items of the parse tree) that hold the first character of every
+    match, read off the parse tree: `\\b(?:sell|share)s?` -> [s, s]; None when a match could start with
+    something else (or be empty). Look-arounds and anchors are zero-width: they do not decide it."""
+    from re import _constants as c  # noqa: PLC0415
+
+    def first(items) -> tuple[list, bool] | None:  # (class members, whether the items can match nothing)
+        out: list = []
+        for op, av in getattr(items, "data", items):
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue
+            if op == c.LITERAL:
+                return out + [(op, av)], False
+            if op == c.IN:
+                if any(o == c.NEGATE for o, _ in av):
+                    return None
+                return out + list(av), False
+            if op == c.BRANCH:
+                options = [first(b) for b in av[1]]
+                if any(o is None for o in options):
+                    return None
+                for o in options:
+                    out += o[0]  # type: ignore[index]
+                if not any(o[1] for o in options):  # type: ignore[index]
+                    return out, False
+            elif op == c.SUBPATTERN or op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                got = first(av[-1])
+                if got is None:
+                    return None
+                out += got[0]
+                if not got[1] and (op == c.SUBPATTERN or av[0] > 0):
+                    return out, False
+            else:  # ANY, NOT_LITERAL, CATEGORY outside a class, ...: not understood
+                return None
+        return out, True
+
+    got = first(tree)
+    if got is None or got[1]:
+        return None
+    return list(dict.fromkeys(got[0]))
+
+
+def _fanout(items) -> int:
+    """How many alternatives a match attempt opens at its first character (1 without a leading choice)."""
+    from re import _constants as c  # noqa: PLC0415
+
+    for op, av in getattr(items, "data", items):
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        if op == c.BRANCH:
+            return sum(_fanout(b) for b in av[1])
+        if op == c.SUBPATTERN:
+            return _fanout(av[-1])
+        return 1
+    return 1
+
+
+_CATEGORY_TEXT = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+                  "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+GUARD_FANOUT = 2  # a guard pays where a failed attempt opens this many alternatives or more
+
+
+def _class_text(items) -> str | None:
+    from re import _constants as c  # noqa: PLC0415
+
+    def char(code: int) -> str:
+        return chr(code) if chr(code).isascii() and chr(code).isalnum() else f"\\U{code:08x}"
+
+    out = ""
+    for op, av in items:
+        if op == c.LITERAL:
+            out += char(av)
+        elif op == c.RANGE:
+            out += char(av[0]) + "-" + char(av[1])
+        elif op == c.CATEGORY and str(av) in _CATEGORY_TEXT:
+            out += _CATEGORY_TEXT[str(av)]
+        else:
+            return None
+    return out
+
+
+def scan_source(source: str, tree=None) -> str:
+    """The regex that scans a text for `source`: `(?=[...])(?:source)`, where [...] holds what every match
+    starts with (first_characters), when `source` opens many alternatives at each position (the stdlib
+    engine would try each of them at every character: the look-ahead turns most positions away at once);
+    else `source` itself. It finds exactly the same matches (the look-ahead tests, under the same flags,
+    the characters a match starts with)."""
+    from re import _compiler, _parser  # noqa: PLC0415
+
+    try:
+        if tree is None:
+            tree = _parser.parse(source, _FLAGS)
+        if tree.state.flags != _parser.parse("", _FLAGS).state.flags or _fanout(tree) < GUARD_FANOUT:
+            return source  # inline global flags would not survive the wrapping
+        if _compiler._get_literal_prefix(tree, _FLAGS)[0] or _compiler._get_charset_prefix(tree, _FLAGS):
+            return source  # the engine skips ahead by itself
+        items = first_characters(tree)
+        text = None if items is None else _class_text(items)
+    except Exception:  # noqa: BLE001 - another Python's internals: no guard
+        return source
+    return source if not text else f"(?=[{text}])(?:{source})"
+
+
+def _scan_tree(source: str, tree):
+    """The parse tree of scan_source(source, tree), built without parsing `source` again."""
+    from re import _constants as c, _parser  # noqa: PLC0415
+
+    guarded = scan_source(source, tree)
+    if guarded == source:
+        return tree
+    guard = _parser.parse(guarded[:guarded.index("(?:")], _FLAGS)
+    return _parser.SubPattern(tree.state, list(guard.data) + [(c.SUBPATTERN, (None, 0, 0, tree))])
+
+
 def check_regex(source: str) -> tuple[list, re.Pattern]:
     """Parse, vet and compile a rule's regex; returns its parse tree and the compiled pattern."""
     from re import _parser  # noqa: PLC0415
@@ -385,7 +499,7 @@ def check_regex(source: str) -> tuple[list, re.Pattern]:
             else:
                 from re import _compiler  # noqa: PLC0415
 
-                compiled = _compiler.compile(tree, _FLAGS)
+                compiled = _compiler.compile(_scan_tree(source, tree), _FLAGS)
         except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Python's internals
             compiled = re.compile(source, _FLAGS)
         return list(tree), compiled
@@ -417,7 +531,7 @@ def _codes_ok() -> bool:
     if _CODES_OK is None:
         try:
             probe = r"(?<![\w])(?:data(?:'s|s|es)?[\s*_-]+subject)|(?P<x>a[bc]+?)\b"
-            _CODES_OK = _build(probe, _code_args(probe)) == re.compile(probe, _FLAGS)
+            _CODES_OK = _build(probe, _code_args(probe, guard=False)) == re.compile(probe, _FLAGS)
         except Exception:  # noqa: BLE001
             _CODES_OK = False
     return _CODES_OK
@@ -428,12 +542,15 @@ def _recording() -> bool:
     return _codes_ok() and cache_enabled()
 
 
-def _code_args(source: str, tree=None) -> tuple:
-    """What re.compile passes to _sre.compile (re/_compiler.py, compile())."""
+def _code_args(source: str, tree=None, guard: bool = True) -> tuple:
+    """What re.compile passes to _sre.compile (re/_compiler.py, compile()) for scan_source(source), or for
+    `source` itself without `guard`."""
     from re import _compiler, _parser  # noqa: PLC0415
 
     if tree is None:
         tree = _parser.parse(source, _FLAGS)
+    if guard:
+        tree = _scan_tree(source, tree)
     code = [int(op) for op in _compiler._code(tree, _FLAGS)]
     groupindex = dict(tree.state.groupdict)
     indexgroup = [None] * tree.state.groups
@@ -460,7 +577,12 @@ def _compile_cached(source: str) -> re.Pattern:
             except Exception:  # noqa: BLE001 - not the expected internals (or a bad regex): as usual
                 _CODES.pop(source, None)
         if rx is None:
-            rx = re.compile(source, _FLAGS)
+            try:
+                from re import _compiler, _parser  # noqa: PLC0415
+
+                rx = _compiler.compile(_scan_tree(source, _parser.parse(source, _FLAGS)), _FLAGS)
+            except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Python's internals
+                rx = re.compile(source, _FLAGS)
         _COMPILED[source] = rx
     return rx
 

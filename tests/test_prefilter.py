@@ -10,7 +10,7 @@ import pytest
 
 import checker
 from checker import matcher
-from checker.matcher import DIGIT, Doc, _FLAGS, regex_barriers, required_literals
+from checker.matcher import DIGIT, Doc, _FLAGS, first_characters, regex_barriers, required_literals, scan_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCE_START = r"(?:^|(?<=[.!?;]\s))"
@@ -51,6 +51,51 @@ def test_regex_barriers(src, want):
     assert regex_barriers(tree(src)) == want
 
 
+@pytest.mark.parametrize("src, want", [
+    (r"\b(?:sell|shares?|disclose)\b", "sd"),
+    (r"(?<![\w])(?:data[\s-]+subject|user)s?", "du"),
+    (r"(?:^|(?<=[.!?;]\s))(?:directive\s+)?95\s*/\s*46", "d9"),  # an optional word: its start or what follows
+    (r"[A-Z]\w+|\d{3}|\?", r"A-Z\d\U0000003f"),  # class members as written: a range, a category, a literal
+    (r"(?:data)?\s*x", r"d\sx"),  # what may follow an optional start counts too
+    (r"(?:data)?.x", None),  # any character: no guard
+    (r"(?:data)?", None),  # can match the empty string
+    (r"[^a]bc|d", None),  # a negated class
+])
+def test_first_characters(src, want):
+    items = first_characters(tree(src))
+    assert (items if items is None else matcher._class_text(items)) == want
+
+
+@pytest.mark.parametrize("src, guarded", [
+    (r"\b(?:sell|share|disclose)\b", True),
+    (r"\bsell(?:s|ing)?\b", False),  # one alternative at the first character: the engine fails fast anyway
+    (r"(?:data)?\s*(?:x|y)", False),  # first characters unknown
+    (r"(?i)(?:a|b)", False),  # inline global flags must stay first
+    (r"\{\{|\{%", False),  # a literal first character the engine already skips ahead to
+])
+def test_scan_source_guards_only_where_it_pays(src, guarded):
+    got = scan_source(src)
+    assert (got != src) == guarded
+    if guarded:
+        assert got.startswith("(?=[") and got.endswith(f"(?:{src})")
+        assert re.compile(got, _FLAGS)  # a valid regex
+
+
+@pytest.mark.parametrize("src, text", [
+    (r"\b(?:kilo|mega|kelvin)\w*", "\u212Aelvin, \u212Ailo, KILO, mega"),  # the Kelvin sign folds to k
+    (r"(?:stop|tell|sell)s?", "\u017Ftop, \u017Fell, TELLS"),  # long s folds to s
+    (r"(?:[a-c]x|\dy|_z)", "Bx 7y _z \u0662y"),  # a range, \d (Arabic-Indic two too), a literal
+    (r"(?-i:Ab|Cd)|ef", "ab AB Ab cd Cd EF ef"),  # a case-sensitive group inside: the guard is wider, never narrower
+])
+def test_guard_finds_exactly_what_the_regex_finds(src, text):
+    guarded = scan_source(src)
+    assert guarded != src
+    want = [m.span() for m in re.finditer(src, text, _FLAGS)]
+    assert want
+    assert [m.span() for m in re.finditer(guarded, text, _FLAGS)] == want
+    assert [m.span() for m in matcher._compile_cached(src).finditer(text)] == want
+
+
 def plain(doc: Doc, rx: re.Pattern, span):
     s, e = span
     return [(s + m.start(), s + m.end()) for m in rx.finditer(doc.text[s:e]) if m.end() > m.start()]
@@ -80,8 +125,9 @@ def test_every_pack_regex_finds_what_finditer_finds(packs, name):
     sentences = [(s.start, s.end) for s in doc.sentences]
     leaves = regex_leaves(packs)
     assert sum(1 for leaf in leaves if leaf.barriers and leaf.literals) > 100
+    assert sum(1 for leaf in leaves if matcher.scan_source(leaf.pattern) != leaf.pattern) > 100
     for leaf in leaves:
-        rx = leaf.regex
+        rx = re.compile(leaf.pattern, _FLAGS)  # the regex as written (leaf.regex scans with scan_source's guard)
         for span in units:
             assert d._regex_hits(leaf, span) == plain(d, rx, span), (leaf.pattern, span)
         if leaf.literals is not None:
