@@ -657,6 +657,8 @@ class Doc:
         self._group_hits: dict[tuple[tuple[str, str], str], list[Span]] = {}
         self._vocab_joined: tuple[list[str], list[int], str] | None = None
         self._sent_spans = [(s.start, s.end) for s in document.sentences]
+        self._sent_ends = [s.end for s in document.sentences]
+        self._by_sentence: dict[int, dict[int, list[Span]]] = {}  # by Leaf.key (see _spread)
         self.sent_starts = [s.start for s in document.sentences]
         # offset -> sentence_at(offset), and offset -> the sentence whose span holds it (-1: none), for every
         # offset of the text; only for sentences in order and apart (as segment() makes them), and a text of
@@ -710,11 +712,19 @@ class Doc:
             self._hits[key] = got
         return got
 
-    def unit_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
+    def unit_hits(self, leaf: "Leaf", span: Span, anchor: int = -1) -> Sequence[Span]:
         """Hits of a leaf inside one unit. A regex that only vetoes or confirms candidates never needs the
         whole text: it is run over the units asked about (memoised), which keeps many vetoes cheap; a unit
-        without any of the regex's required literals is not scanned at all."""
+        without any of the regex's required literals is not scanned at all. Over the anchor sentence itself
+        (most units) the whole text's hits are looked up in a table by sentence, and the literals are tested
+        by the set of sentences holding them."""
+        sentence = anchor >= 0 and self._cover is not None and self._sent_spans[anchor] == span
         if leaf.groups is not None or id(leaf) in self._hits_asked:
+            if sentence:
+                table = self._by_sentence.get(leaf.key)
+                if table is None:
+                    table = self._spread(leaf)
+                return table.get(anchor, ())
             got = self._hits.get(leaf.key)
             starts, spans = self.hits(leaf) if got is None else got
             lo = bisect_left(starts, span[0])
@@ -725,14 +735,36 @@ class Doc:
         got = self._unit_hits.get(key)
         if got is None:
             if leaf.literals is not None and self.lower:
-                for clause in leaf.literals:
-                    starts, _, min_end = self._literal_occurrences(clause)
-                    i = bisect_left(starts, span[0])
-                    if i == len(starts) or min_end[i] > span[1]:
+                if sentence:
+                    if anchor not in self.literal_sentences(leaf.literals):  # type: ignore[operator]
                         got = self._unit_hits[key] = []
                         return got
+                else:
+                    for clause in leaf.literals:
+                        starts, _, min_end = self._literal_occurrences(clause)
+                        i = bisect_left(starts, span[0])
+                        if i == len(starts) or min_end[i] > span[1]:
+                            got = self._unit_hits[key] = []
+                            return got
             got = self._unit_hits[key] = self._regex_hits(leaf, span)
         return got
+
+    def _spread(self, leaf: "Leaf") -> dict[int, list[Span]]:
+        """The leaf's hits by the sentence that holds them whole (what unit_hits gives over each sentence)."""
+        got = self._hits.get(leaf.key)
+        spans = (self.hits(leaf) if got is None else got)[1]
+        cover, ends = self._cover, self._sent_ends
+        table: dict[int, list[Span]] = {}
+        for sp in spans:
+            k = cover[sp[0]]  # type: ignore[index]
+            if k >= 0 and sp[1] <= ends[k]:
+                at = table.get(k)
+                if at is None:
+                    table[k] = [sp]
+                else:
+                    at.append(sp)
+        self._by_sentence[leaf.key] = table
+        return table
 
     @property
     def lower(self) -> str:
@@ -1065,10 +1097,10 @@ class Leaf(Node):
     def eval(self, doc, span, anchor):  # Node.eval and _eval in one call: leaves are evaluated most often
         if self.scope is not None:
             span = doc.unit_span(self.scope, anchor)
-        return doc.unit_hits(self, span) or None
+        return doc.unit_hits(self, span, anchor) or None
 
     def _eval(self, doc, span, anchor):
-        return doc.unit_hits(self, span) or None
+        return doc.unit_hits(self, span, anchor) or None
 
     def positive_leaves(self):
         return [self] if self.scope in (None, "sentence") else None
@@ -1086,7 +1118,7 @@ class DateLeaf(Leaf):
     eval = Node.eval
 
     def _eval(self, doc, span, anchor):
-        return [sp for sp in doc.unit_hits(self, span) if parse_date(doc.text[sp[0]:sp[1]])] or None
+        return [sp for sp in doc.unit_hits(self, span, anchor) if parse_date(doc.text[sp[0]:sp[1]])] or None
 
 
 @dataclass(eq=False)

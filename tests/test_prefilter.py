@@ -179,3 +179,25 @@ def test_exotic_characters_are_all_known():
     found = {ch for ch in map(chr, range(128, 0x110000))
              if ascii_alnum.match(ch) or any(c.isascii() and c.isalnum() for c in ch.lower())}
     assert found <= set(matcher._CASE_EXOTIC)
+
+
+@pytest.mark.parametrize("name", ["thorough-policy.md", "gappy-policy.md"])
+def test_hits_over_a_sentence_agree_with_any_unit(packs, name):
+    """Over its anchor sentence a leaf's hits come from a table by sentence (or the literal test by sentence
+    set): the same as over that span asked as any other unit, for every leaf of the packs and every sentence,
+    whether the leaf's whole-text hits were computed or not."""
+    doc = checker.read_document(str(ROOT / "examples" / name))
+    nodes = [n for p in packs for r in p.requirements for n in [e.node for e in r.elements]]
+    nodes += [n for p in packs for f in p.flags for _, n in f.sides]
+    leaves = matcher.leaves_of(nodes)
+    spans = [(s.start, s.end) for s in doc.sentences]
+    for whole in (False, True):
+        by_anchor, by_span = Doc(doc), Doc(doc)
+        assert by_anchor._cover is not None
+        for leaf in leaves:
+            if whole:
+                by_anchor.hits(leaf)
+                by_span.hits(leaf)
+            for i, span in enumerate(spans):
+                assert list(by_anchor.unit_hits(leaf, span, i)) == list(by_span.unit_hits(leaf, span)), (leaf.source, i)
+        assert any(by_anchor._by_sentence.values())  # the table was used
