@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import repeat
 from datetime import date
 from typing import Iterable, Sequence
 
@@ -910,9 +911,10 @@ class Doc:
             self._sorted_vocab = sorted(self.vocab)
         words = self._sorted_vocab
         found: set[int] = set()
+        sent_of = self._sent_of.__getitem__ if self._sent_of is not None else self.sentence_at  # word starts
         for p in leaf.prefixes:  # the words starting with p form one run of the sorted vocabulary
             for word in words[bisect_left(words, p):bisect_left(words, p + "\uffff")]:
-                found.update(map(self.sentence_at, self.vocab[word]))
+                found.update(map(sent_of, self.vocab[word]))
         return sorted(found if lit is None else found & lit)
 
     def _regex_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
@@ -964,7 +966,7 @@ class Doc:
     def _indexed_hits(self, leaf: "Leaf") -> list[Span]:
         """Try the leaf's phrases only where one of their first words occurs (the word index), not at every
         character: the reason matching stays fast however many phrases a pack has."""
-        found: set[Span] = set()
+        found: list[Span] = []
         text = self.text
         memo = self._group_hits
         for group_key, source in leaf.groups.items():  # type: ignore[union-attr]
@@ -985,18 +987,25 @@ class Doc:
                 got = []
                 if positions:
                     match = leaf.group_regex(group_key).match
-                    for pos in positions:
-                        m = match(text, pos)
-                        if m and m.end() > pos:
-                            got.append((pos, m.end()))
+                    for pos, m in zip(positions, map(match, repeat(text), positions)):
+                        if m is not None:
+                            end = m.end()
+                            if end > pos:
+                                got.append((pos, end))
                 memo[(group_key, source)] = got
-            found.update(got)
-        # like a left-to-right scan: a hit inside a longer, earlier-starting hit is not a hit of its own
+            found += got
+        # like a left-to-right scan: a hit inside a longer, earlier-starting hit is not a hit of its own (of the
+        # hits starting at one offset, the longest is the candidate)
         out: list[Span] = []
-        for sp in sorted(found, key=lambda x: (x[0], -x[1])):
-            if out and sp[1] <= out[-1][1]:
-                continue
-            out.append(sp)
+        last_end = -1
+        prev: Span | None = None
+        for sp in sorted(set(found)):
+            if prev is not None and prev[0] != sp[0] and prev[1] > last_end:
+                out.append(prev)
+                last_end = prev[1]
+            prev = sp
+        if prev is not None and prev[1] > last_end:
+            out.append(prev)
         return out
 
     def word_index(self, offset: int) -> int:
