@@ -177,6 +177,7 @@ def regex_prefixes(tree: list) -> tuple[tuple[str, ...] | None, bool]:
     return (tuple(sorted(got)) if got else None), not bounded
 
 
+MAX_REPEAT_RUN = 8  # a repeated literal (x{3,}) adds at most this many characters to a required string
 MIN_LITERAL = 3  # shorter required literals (we, us) select nearly every sentence: not worth looking up
 MAX_CLAUSES = 3
 DIGIT = "\ue000"  # in a clause: any character \\d matches (not an ASCII literal, so never confused with one)
@@ -247,10 +248,25 @@ def required_literals(tree) -> tuple[tuple[str, ...], ...] | None:
         """Clauses, every one of which a match of this sequence satisfies."""
         clauses: list[frozenset[str]] = []
         run = ""
+        digit = False  # a literal digit: the match holds a character \d matches
         for op, av in getattr(items, "data", items):
             if op is LITERAL and av < 128:
                 run += _ASCII_LOWER[av]
+                digit = digit or 48 <= av <= 57
                 continue
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+                sub = list(av[2])
+                if len(sub) == 1 and sub[0][0] is LITERAL and sub[0][1] < 128:  # x+, x{2,}: at least av[0] x
+                    least = _ASCII_LOWER[sub[0][1]] * min(av[0], MAX_REPEAT_RUN)
+                    digit = digit or 48 <= sub[0][1] <= 57
+                    if av[1] == av[0] <= MAX_REPEAT_RUN:  # a fixed count: the run goes on
+                        run += least
+                        continue
+                    run += least  # what precedes and the first repetitions; then the last ones and what follows
+                    if _weight(run) >= MIN_LITERAL:
+                        clauses.append(frozenset({run}))
+                    run = least
+                    continue
             if run:
                 if op in (c.SUBPATTERN, c.BRANCH):  # sell(?:s|ing) -> sells, selling
                     joined = {run + lead for lead in leads((op, av))}
@@ -272,6 +288,8 @@ def required_literals(tree) -> tuple[tuple[str, ...], ...] | None:
                 clauses += req(av[2])
         if run and _weight(run) >= MIN_LITERAL:
             clauses.append(frozenset({run}))
+        if digit:
+            clauses.append(frozenset({DIGIT}))
         return clauses
 
     best: list[frozenset[str]] = []

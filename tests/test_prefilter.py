@@ -33,6 +33,12 @@ def tree(src: str):
     (r"\bwe\s+(?:do|are)\b", None),  # nothing three letters long is required
     (r"(?:data)?\s*x", None),  # optional
     (r"(?!.*secret)\w+", None),  # only a negative look-ahead names a word
+    (r"(?<![\w./=-])(?:xxx+|XXX+)(?![\w-])", (("xxx",),)),  # a repeated letter: its least count
+    (r"\bab+c", None),  # ab, bc: too short (abbbc holds no abc)
+    (r"\babb+cd", (("bcd",), ("abb",))),  # the first repetition joins what precedes, the last what follows
+    (r"\bwx{2}yz", (("wxxyz",),)),  # a fixed count goes on with the run
+    (r"\b(?:directive\s+)?95\s*/\s*46\b", ((DIGIT,),)),  # literal digits: a digit is needed
+    (r"\bdirective\s+95\b", (("directive",), (DIGIT,))),
 ])
 def test_required_literals(src, want):
     assert required_literals(tree(src)) == want
