@@ -3,7 +3,8 @@
 segmenting, the first check in a process and later ones, and the CLI end to end (wall and CPU time, and peak
 memory, at each size); then a batch of policies through the CLI in parallel (policies per second).
 
-    python bench/bench.py [--sizes 1000,10000,100000,1000000] [--repeat 3] [--batch 500] [--jobs N]
+    python bench/bench.py [--sizes 1000,10000,100000,1000000] [--repeat 3] [--batch 500] [--batch-from g200]
+                          [--jobs N]
 
 Policies of the requested sizes are built by repeating the paragraphs of examples/thorough-policy.md (so the
 text is realistic and the matches are many). Every figure is CPU time (time.process_time, or user+sys of a
@@ -81,6 +82,8 @@ def main() -> int:
     ap.add_argument("--sizes", default="1000,10000,100000,1000000")
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure (1 for sizes over 100,000 words)")
     ap.add_argument("--batch", type=int, default=500, help="policies in the batch run (0: skip it)")
+    ap.add_argument("--batch-from", default=None, metavar="FOLDER",
+                    help="cycle the batch from one corpus folder (g200, c3pa, policies; default: all three)")
     ap.add_argument("--jobs", type=int, default=None, help="--jobs for the batch run (default: gapcheck's)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -163,7 +166,7 @@ def main() -> int:
 
         if args.batch:
             folder = Path(tmp) / "batch"
-            n = build_batch(folder, args.batch)
+            n = build_batch(folder, args.batch, args.batch_from)
             cmd = cli + [str(folder), "-f", "jsonl", "--no-progress"] + (["--jobs", str(args.jobs)] if args.jobs else [])
             wall, cpu, peak = cli_run(cmd, env, stdout=Path(tmp) / "batch.jsonl")
             words = sum(len(p.read_text("utf-8").split()) for p in folder.iterdir())
@@ -178,11 +181,17 @@ def main() -> int:
 BATCH_SOURCE = "../shared/corpus (g200, c3pa, policies), repeated"
 
 
-def build_batch(folder: Path, n: int) -> int:
-    """n policy files: the corpus policies (or, without the corpus, the examples), repeated as needed."""
+def build_batch(folder: Path, n: int, only: str | None = None) -> int:
+    """n policy files: the corpus policies (or, without the corpus, the examples), repeated as needed; `only`:
+    those of one corpus folder."""
     global BATCH_SOURCE
     corpus = ROOT.parent / "shared" / "corpus"
     sources = sorted(corpus.glob("*/policies/*.md")) + sorted(corpus.glob("policies/*.md"))
+    if only:
+        sources = [p for p in sources if p.relative_to(corpus).parts[0] == only]
+        if not sources:
+            raise SystemExit(f"no policies in {corpus / only}")
+        BATCH_SOURCE = f"../shared/corpus/{only}, repeated"
     if not sources:
         sources = sorted((ROOT / "examples").glob("*.md"))
         BATCH_SOURCE = "examples/, repeated"

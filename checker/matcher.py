@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import repeat
 from datetime import date
 from typing import Iterable, Sequence
 
@@ -176,6 +177,7 @@ def regex_prefixes(tree: list) -> tuple[tuple[str, ...] | None, bool]:
     return (tuple(sorted(got)) if got else None), not bounded
 
 
+MAX_REPEAT_RUN = 8  # a repeated literal (x{3,}) adds at most this many characters to a required string
 MIN_LITERAL = 3  # shorter required literals (we, us) select nearly every sentence: not worth looking up
 MAX_CLAUSES = 3
 DIGIT = "\ue000"  # in a clause: any character \\d matches (not an ASCII literal, so never confused with one)
@@ -246,10 +248,25 @@ def required_literals(tree) -> tuple[tuple[str, ...], ...] | None:
         """Clauses, every one of which a match of this sequence satisfies."""
         clauses: list[frozenset[str]] = []
         run = ""
+        digit = False  # a literal digit: the match holds a character \d matches
         for op, av in getattr(items, "data", items):
             if op is LITERAL and av < 128:
                 run += _ASCII_LOWER[av]
+                digit = digit or 48 <= av <= 57
                 continue
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+                sub = list(av[2])
+                if len(sub) == 1 and sub[0][0] is LITERAL and sub[0][1] < 128:  # x+, x{2,}: at least av[0] x
+                    least = _ASCII_LOWER[sub[0][1]] * min(av[0], MAX_REPEAT_RUN)
+                    digit = digit or 48 <= sub[0][1] <= 57
+                    if av[1] == av[0] <= MAX_REPEAT_RUN:  # a fixed count: the run goes on
+                        run += least
+                        continue
+                    run += least  # what precedes and the first repetitions; then the last ones and what follows
+                    if _weight(run) >= MIN_LITERAL:
+                        clauses.append(frozenset({run}))
+                    run = least
+                    continue
             if run:
                 if op in (c.SUBPATTERN, c.BRANCH):  # sell(?:s|ing) -> sells, selling
                     joined = {run + lead for lead in leads((op, av))}
@@ -271,6 +288,8 @@ def required_literals(tree) -> tuple[tuple[str, ...], ...] | None:
                 clauses += req(av[2])
         if run and _weight(run) >= MIN_LITERAL:
             clauses.append(frozenset({run}))
+        if digit:
+            clauses.append(frozenset({DIGIT}))
         return clauses
 
     best: list[frozenset[str]] = []
@@ -364,6 +383,120 @@ def _parser_width(tree) -> tuple[int, int]:
     return sub.getwidth()
 
 
+def first_characters(tree) -> list | None:
+    """The character-class members ([...] items of the parse tree) that hold the first character of every
+    match, read off the parse tree: `\\b(?:sell|share)s?` -> [s, s]; None when a match could start with
+    something else (or be empty). Look-arounds and anchors are zero-width: they do not decide it."""
+    from re import _constants as c  # noqa: PLC0415
+
+    def first(items) -> tuple[list, bool] | None:  # (class members, whether the items can match nothing)
+        out: list = []
+        for op, av in getattr(items, "data", items):
+            if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+                continue
+            if op == c.LITERAL:
+                return out + [(op, av)], False
+            if op == c.IN:
+                if any(o == c.NEGATE for o, _ in av):
+                    return None
+                return out + list(av), False
+            if op == c.BRANCH:
+                options = [first(b) for b in av[1]]
+                if any(o is None for o in options):
+                    return None
+                for o in options:
+                    out += o[0]  # type: ignore[index]
+                if not any(o[1] for o in options):  # type: ignore[index]
+                    return out, False
+            elif op == c.SUBPATTERN or op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                got = first(av[-1])
+                if got is None:
+                    return None
+                out += got[0]
+                if not got[1] and (op == c.SUBPATTERN or av[0] > 0):
+                    return out, False
+            else:  # ANY, NOT_LITERAL, CATEGORY outside a class, ...: not understood
+                return None
+        return out, True
+
+    got = first(tree)
+    if got is None or got[1]:
+        return None
+    return list(dict.fromkeys(got[0]))
+
+
+def _fanout(items) -> int:
+    """How many alternatives a match attempt opens at its first character (1 without a leading choice)."""
+    from re import _constants as c  # noqa: PLC0415
+
+    for op, av in getattr(items, "data", items):
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        if op == c.BRANCH:
+            return sum(_fanout(b) for b in av[1])
+        if op == c.SUBPATTERN:
+            return _fanout(av[-1])
+        return 1
+    return 1
+
+
+_CATEGORY_TEXT = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+                  "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+GUARD_FANOUT = 2  # a guard pays where a failed attempt opens this many alternatives or more
+
+
+def _class_text(items) -> str | None:
+    from re import _constants as c  # noqa: PLC0415
+
+    def char(code: int) -> str:
+        return chr(code) if chr(code).isascii() and chr(code).isalnum() else f"\\U{code:08x}"
+
+    out = ""
+    for op, av in items:
+        if op == c.LITERAL:
+            out += char(av)
+        elif op == c.RANGE:
+            out += char(av[0]) + "-" + char(av[1])
+        elif op == c.CATEGORY and str(av) in _CATEGORY_TEXT:
+            out += _CATEGORY_TEXT[str(av)]
+        else:
+            return None
+    return out
+
+
+def scan_source(source: str, tree=None) -> str:
+    """The regex that scans a text for `source`: `(?=[...])(?:source)`, where [...] holds what every match
+    starts with (first_characters), when `source` opens many alternatives at each position (the stdlib
+    engine would try each of them at every character: the look-ahead turns most positions away at once);
+    else `source` itself. It finds exactly the same matches (the look-ahead tests, under the same flags,
+    the characters a match starts with)."""
+    from re import _compiler, _parser  # noqa: PLC0415
+
+    try:
+        if tree is None:
+            tree = _parser.parse(source, _FLAGS)
+        if tree.state.flags != _parser.parse("", _FLAGS).state.flags or _fanout(tree) < GUARD_FANOUT:
+            return source  # inline global flags would not survive the wrapping
+        if _compiler._get_literal_prefix(tree, _FLAGS)[0] or _compiler._get_charset_prefix(tree, _FLAGS):
+            return source  # the engine skips ahead by itself
+        items = first_characters(tree)
+        text = None if items is None else _class_text(items)
+    except Exception:  # noqa: BLE001 - another Python's internals: no guard
+        return source
+    return source if not text else f"(?=[{text}])(?:{source})"
+
+
+def _scan_tree(source: str, tree):
+    """The parse tree of scan_source(source, tree), built without parsing `source` again."""
+    from re import _constants as c, _parser  # noqa: PLC0415
+
+    guarded = scan_source(source, tree)
+    if guarded == source:
+        return tree
+    guard = _parser.parse(guarded[:guarded.index("(?:")], _FLAGS)
+    return _parser.SubPattern(tree.state, list(guard.data) + [(c.SUBPATTERN, (None, 0, 0, tree))])
+
+
 def check_regex(source: str) -> tuple[list, re.Pattern]:
     """Parse, vet and compile a rule's regex; returns its parse tree and the compiled pattern."""
     from re import _parser  # noqa: PLC0415
@@ -385,7 +518,7 @@ def check_regex(source: str) -> tuple[list, re.Pattern]:
             else:
                 from re import _compiler  # noqa: PLC0415
 
-                compiled = _compiler.compile(tree, _FLAGS)
+                compiled = _compiler.compile(_scan_tree(source, tree), _FLAGS)
         except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Python's internals
             compiled = re.compile(source, _FLAGS)
         return list(tree), compiled
@@ -417,7 +550,7 @@ def _codes_ok() -> bool:
     if _CODES_OK is None:
         try:
             probe = r"(?<![\w])(?:data(?:'s|s|es)?[\s*_-]+subject)|(?P<x>a[bc]+?)\b"
-            _CODES_OK = _build(probe, _code_args(probe)) == re.compile(probe, _FLAGS)
+            _CODES_OK = _build(probe, _code_args(probe, guard=False)) == re.compile(probe, _FLAGS)
         except Exception:  # noqa: BLE001
             _CODES_OK = False
     return _CODES_OK
@@ -428,12 +561,15 @@ def _recording() -> bool:
     return _codes_ok() and cache_enabled()
 
 
-def _code_args(source: str, tree=None) -> tuple:
-    """What re.compile passes to _sre.compile (re/_compiler.py, compile())."""
+def _code_args(source: str, tree=None, guard: bool = True) -> tuple:
+    """What re.compile passes to _sre.compile (re/_compiler.py, compile()) for scan_source(source), or for
+    `source` itself without `guard`."""
     from re import _compiler, _parser  # noqa: PLC0415
 
     if tree is None:
         tree = _parser.parse(source, _FLAGS)
+    if guard:
+        tree = _scan_tree(source, tree)
     code = [int(op) for op in _compiler._code(tree, _FLAGS)]
     groupindex = dict(tree.state.groupdict)
     indexgroup = [None] * tree.state.groups
@@ -460,7 +596,12 @@ def _compile_cached(source: str) -> re.Pattern:
             except Exception:  # noqa: BLE001 - not the expected internals (or a bad regex): as usual
                 _CODES.pop(source, None)
         if rx is None:
-            rx = re.compile(source, _FLAGS)
+            try:
+                from re import _compiler, _parser  # noqa: PLC0415
+
+                rx = _compiler.compile(_scan_tree(source, _parser.parse(source, _FLAGS)), _FLAGS)
+            except (ImportError, AttributeError, TypeError):  # pragma: no cover - another Python's internals
+                rx = re.compile(source, _FLAGS)
         _COMPILED[source] = rx
     return rx
 
@@ -535,6 +676,8 @@ class Doc:
         self._group_hits: dict[tuple[tuple[str, str], str], list[Span]] = {}
         self._vocab_joined: tuple[list[str], list[int], str] | None = None
         self._sent_spans = [(s.start, s.end) for s in document.sentences]
+        self._sent_ends = [s.end for s in document.sentences]
+        self._by_sentence: dict[int, dict[int, list[Span]]] = {}  # by Leaf.key (see _spread)
         self.sent_starts = [s.start for s in document.sentences]
         # offset -> sentence_at(offset), and offset -> the sentence whose span holds it (-1: none), for every
         # offset of the text; only for sentences in order and apart (as segment() makes them), and a text of
@@ -588,11 +731,19 @@ class Doc:
             self._hits[key] = got
         return got
 
-    def unit_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
+    def unit_hits(self, leaf: "Leaf", span: Span, anchor: int = -1) -> Sequence[Span]:
         """Hits of a leaf inside one unit. A regex that only vetoes or confirms candidates never needs the
         whole text: it is run over the units asked about (memoised), which keeps many vetoes cheap; a unit
-        without any of the regex's required literals is not scanned at all."""
+        without any of the regex's required literals is not scanned at all. Over the anchor sentence itself
+        (most units) the whole text's hits are looked up in a table by sentence, and the literals are tested
+        by the set of sentences holding them."""
+        sentence = anchor >= 0 and self._cover is not None and self._sent_spans[anchor] == span
         if leaf.groups is not None or id(leaf) in self._hits_asked:
+            if sentence:
+                table = self._by_sentence.get(leaf.key)
+                if table is None:
+                    table = self._spread(leaf)
+                return table.get(anchor, ())
             got = self._hits.get(leaf.key)
             starts, spans = self.hits(leaf) if got is None else got
             lo = bisect_left(starts, span[0])
@@ -603,14 +754,36 @@ class Doc:
         got = self._unit_hits.get(key)
         if got is None:
             if leaf.literals is not None and self.lower:
-                for clause in leaf.literals:
-                    starts, _, min_end = self._literal_occurrences(clause)
-                    i = bisect_left(starts, span[0])
-                    if i == len(starts) or min_end[i] > span[1]:
+                if sentence:
+                    if anchor not in self.literal_sentences(leaf.literals):  # type: ignore[operator]
                         got = self._unit_hits[key] = []
                         return got
+                else:
+                    for clause in leaf.literals:
+                        starts, _, min_end = self._literal_occurrences(clause)
+                        i = bisect_left(starts, span[0])
+                        if i == len(starts) or min_end[i] > span[1]:
+                            got = self._unit_hits[key] = []
+                            return got
             got = self._unit_hits[key] = self._regex_hits(leaf, span)
         return got
+
+    def _spread(self, leaf: "Leaf") -> dict[int, list[Span]]:
+        """The leaf's hits by the sentence that holds them whole (what unit_hits gives over each sentence)."""
+        got = self._hits.get(leaf.key)
+        spans = (self.hits(leaf) if got is None else got)[1]
+        cover, ends = self._cover, self._sent_ends
+        table: dict[int, list[Span]] = {}
+        for sp in spans:
+            k = cover[sp[0]]  # type: ignore[index]
+            if k >= 0 and sp[1] <= ends[k]:
+                at = table.get(k)
+                if at is None:
+                    table[k] = [sp]
+                else:
+                    at.append(sp)
+        self._by_sentence[leaf.key] = table
+        return table
 
     @property
     def lower(self) -> str:
@@ -756,9 +929,10 @@ class Doc:
             self._sorted_vocab = sorted(self.vocab)
         words = self._sorted_vocab
         found: set[int] = set()
+        sent_of = self._sent_of.__getitem__ if self._sent_of is not None else self.sentence_at  # word starts
         for p in leaf.prefixes:  # the words starting with p form one run of the sorted vocabulary
             for word in words[bisect_left(words, p):bisect_left(words, p + "\uffff")]:
-                found.update(map(self.sentence_at, self.vocab[word]))
+                found.update(map(sent_of, self.vocab[word]))
         return sorted(found if lit is None else found & lit)
 
     def _regex_hits(self, leaf: "Leaf", span: Span) -> list[Span]:
@@ -810,7 +984,7 @@ class Doc:
     def _indexed_hits(self, leaf: "Leaf") -> list[Span]:
         """Try the leaf's phrases only where one of their first words occurs (the word index), not at every
         character: the reason matching stays fast however many phrases a pack has."""
-        found: set[Span] = set()
+        found: list[Span] = []
         text = self.text
         memo = self._group_hits
         for group_key, source in leaf.groups.items():  # type: ignore[union-attr]
@@ -831,18 +1005,25 @@ class Doc:
                 got = []
                 if positions:
                     match = leaf.group_regex(group_key).match
-                    for pos in positions:
-                        m = match(text, pos)
-                        if m and m.end() > pos:
-                            got.append((pos, m.end()))
+                    for pos, m in zip(positions, map(match, repeat(text), positions)):
+                        if m is not None:
+                            end = m.end()
+                            if end > pos:
+                                got.append((pos, end))
                 memo[(group_key, source)] = got
-            found.update(got)
-        # like a left-to-right scan: a hit inside a longer, earlier-starting hit is not a hit of its own
+            found += got
+        # like a left-to-right scan: a hit inside a longer, earlier-starting hit is not a hit of its own (of the
+        # hits starting at one offset, the longest is the candidate)
         out: list[Span] = []
-        for sp in sorted(found, key=lambda x: (x[0], -x[1])):
-            if out and sp[1] <= out[-1][1]:
-                continue
-            out.append(sp)
+        last_end = -1
+        prev: Span | None = None
+        for sp in sorted(set(found)):
+            if prev is not None and prev[0] != sp[0] and prev[1] > last_end:
+                out.append(prev)
+                last_end = prev[1]
+            prev = sp
+        if prev is not None and prev[1] > last_end:
+            out.append(prev)
         return out
 
     def word_index(self, offset: int) -> int:
@@ -943,10 +1124,10 @@ class Leaf(Node):
     def eval(self, doc, span, anchor):  # Node.eval and _eval in one call: leaves are evaluated most often
         if self.scope is not None:
             span = doc.unit_span(self.scope, anchor)
-        return doc.unit_hits(self, span) or None
+        return doc.unit_hits(self, span, anchor) or None
 
     def _eval(self, doc, span, anchor):
-        return doc.unit_hits(self, span) or None
+        return doc.unit_hits(self, span, anchor) or None
 
     def positive_leaves(self):
         return [self] if self.scope in (None, "sentence") else None
@@ -964,7 +1145,7 @@ class DateLeaf(Leaf):
     eval = Node.eval
 
     def _eval(self, doc, span, anchor):
-        return [sp for sp in doc.unit_hits(self, span) if parse_date(doc.text[sp[0]:sp[1]])] or None
+        return [sp for sp in doc.unit_hits(self, span, anchor) if parse_date(doc.text[sp[0]:sp[1]])] or None
 
 
 @dataclass(eq=False)

@@ -375,6 +375,16 @@ def test_hits_do_not_overlap(spec, text, hit):
     assert matched_words(spec, text) == [[hit]]
 
 
+def test_indexed_hits_keep_the_longest_at_an_offset_and_partial_overlaps():
+    """Phrases tried at their first words: of the hits starting at one offset (from an exact and a wildcard
+    group) the longest stands; a hit starting inside it but running on stands too; one inside it does not."""
+    leaf = compile_pattern({"terms": ["personal data", "personal*", "data protection", "data", "protect*"]}, {})
+    assert leaf.groups is not None and len(leaf.groups) >= 3
+    doc = checker.read_document("t.txt", data=b"Personal data protection. Data, personally.")
+    d = Doc(doc)
+    assert [d.text[s:e] for s, e in d.hits(leaf)[1]] == ["Personal data", "data protection", "Data", "personally"]
+
+
 @pytest.mark.parametrize("phrase, word", [("e-mail*", "emailing"), ("re-identif*", "reidentify")])
 def test_hyphenated_wildcard_matches_the_joined_spelling(phrase, word):
     assert matched_words(phrase, f"We may {word} you.") == [[word]]

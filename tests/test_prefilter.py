@@ -10,7 +10,7 @@ import pytest
 
 import checker
 from checker import matcher
-from checker.matcher import DIGIT, Doc, _FLAGS, regex_barriers, required_literals
+from checker.matcher import DIGIT, Doc, _FLAGS, first_characters, regex_barriers, required_literals, scan_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCE_START = r"(?:^|(?<=[.!?;]\s))"
@@ -33,6 +33,12 @@ def tree(src: str):
     (r"\bwe\s+(?:do|are)\b", None),  # nothing three letters long is required
     (r"(?:data)?\s*x", None),  # optional
     (r"(?!.*secret)\w+", None),  # only a negative look-ahead names a word
+    (r"(?<![\w./=-])(?:xxx+|XXX+)(?![\w-])", (("xxx",),)),  # a repeated letter: its least count
+    (r"\bab+c", None),  # ab, bc: too short (abbbc holds no abc)
+    (r"\babb+cd", (("bcd",), ("abb",))),  # the first repetition joins what precedes, the last what follows
+    (r"\bwx{2}yz", (("wxxyz",),)),  # a fixed count goes on with the run
+    (r"\b(?:directive\s+)?95\s*/\s*46\b", ((DIGIT,),)),  # literal digits: a digit is needed
+    (r"\bdirective\s+95\b", (("directive",), (DIGIT,))),
 ])
 def test_required_literals(src, want):
     assert required_literals(tree(src)) == want
@@ -49,6 +55,51 @@ def test_required_literals(src, want):
 ])
 def test_regex_barriers(src, want):
     assert regex_barriers(tree(src)) == want
+
+
+@pytest.mark.parametrize("src, want", [
+    (r"\b(?:sell|shares?|disclose)\b", "sd"),
+    (r"(?<![\w])(?:data[\s-]+subject|user)s?", "du"),
+    (r"(?:^|(?<=[.!?;]\s))(?:directive\s+)?95\s*/\s*46", "d9"),  # an optional word: its start or what follows
+    (r"[A-Z]\w+|\d{3}|\?", r"A-Z\d\U0000003f"),  # class members as written: a range, a category, a literal
+    (r"(?:data)?\s*x", r"d\sx"),  # what may follow an optional start counts too
+    (r"(?:data)?.x", None),  # any character: no guard
+    (r"(?:data)?", None),  # can match the empty string
+    (r"[^a]bc|d", None),  # a negated class
+])
+def test_first_characters(src, want):
+    items = first_characters(tree(src))
+    assert (items if items is None else matcher._class_text(items)) == want
+
+
+@pytest.mark.parametrize("src, guarded", [
+    (r"\b(?:sell|share|disclose)\b", True),
+    (r"\bsell(?:s|ing)?\b", False),  # one alternative at the first character: the engine fails fast anyway
+    (r"(?:data)?\s*(?:x|y)", False),  # first characters unknown
+    (r"(?i)(?:a|b)", False),  # inline global flags must stay first
+    (r"\{\{|\{%", False),  # a literal first character the engine already skips ahead to
+])
+def test_scan_source_guards_only_where_it_pays(src, guarded):
+    got = scan_source(src)
+    assert (got != src) == guarded
+    if guarded:
+        assert got.startswith("(?=[") and got.endswith(f"(?:{src})")
+        assert re.compile(got, _FLAGS)  # a valid regex
+
+
+@pytest.mark.parametrize("src, text", [
+    (r"\b(?:kilo|mega|kelvin)\w*", "\u212Aelvin, \u212Ailo, KILO, mega"),  # the Kelvin sign folds to k
+    (r"(?:stop|tell|sell)s?", "\u017Ftop, \u017Fell, TELLS"),  # long s folds to s
+    (r"(?:[a-c]x|\dy|_z)", "Bx 7y _z \u0662y"),  # a range, \d (Arabic-Indic two too), a literal
+    (r"(?-i:Ab|Cd)|ef", "ab AB Ab cd Cd EF ef"),  # a case-sensitive group inside: the guard is wider, never narrower
+])
+def test_guard_finds_exactly_what_the_regex_finds(src, text):
+    guarded = scan_source(src)
+    assert guarded != src
+    want = [m.span() for m in re.finditer(src, text, _FLAGS)]
+    assert want
+    assert [m.span() for m in re.finditer(guarded, text, _FLAGS)] == want
+    assert [m.span() for m in matcher._compile_cached(src).finditer(text)] == want
 
 
 def plain(doc: Doc, rx: re.Pattern, span):
@@ -80,8 +131,9 @@ def test_every_pack_regex_finds_what_finditer_finds(packs, name):
     sentences = [(s.start, s.end) for s in doc.sentences]
     leaves = regex_leaves(packs)
     assert sum(1 for leaf in leaves if leaf.barriers and leaf.literals) > 100
+    assert sum(1 for leaf in leaves if matcher.scan_source(leaf.pattern) != leaf.pattern) > 100
     for leaf in leaves:
-        rx = leaf.regex
+        rx = re.compile(leaf.pattern, _FLAGS)  # the regex as written (leaf.regex scans with scan_source's guard)
         for span in units:
             assert d._regex_hits(leaf, span) == plain(d, rx, span), (leaf.pattern, span)
         if leaf.literals is not None:
@@ -133,3 +185,25 @@ def test_exotic_characters_are_all_known():
     found = {ch for ch in map(chr, range(128, 0x110000))
              if ascii_alnum.match(ch) or any(c.isascii() and c.isalnum() for c in ch.lower())}
     assert found <= set(matcher._CASE_EXOTIC)
+
+
+@pytest.mark.parametrize("name", ["thorough-policy.md", "gappy-policy.md"])
+def test_hits_over_a_sentence_agree_with_any_unit(packs, name):
+    """Over its anchor sentence a leaf's hits come from a table by sentence (or the literal test by sentence
+    set): the same as over that span asked as any other unit, for every leaf of the packs and every sentence,
+    whether the leaf's whole-text hits were computed or not."""
+    doc = checker.read_document(str(ROOT / "examples" / name))
+    nodes = [n for p in packs for r in p.requirements for n in [e.node for e in r.elements]]
+    nodes += [n for p in packs for f in p.flags for _, n in f.sides]
+    leaves = matcher.leaves_of(nodes)
+    spans = [(s.start, s.end) for s in doc.sentences]
+    for whole in (False, True):
+        by_anchor, by_span = Doc(doc), Doc(doc)
+        assert by_anchor._cover is not None
+        for leaf in leaves:
+            if whole:
+                by_anchor.hits(leaf)
+                by_span.hits(leaf)
+            for i, span in enumerate(spans):
+                assert list(by_anchor.unit_hits(leaf, span, i)) == list(by_span.unit_hits(leaf, span)), (leaf.source, i)
+        assert any(by_anchor._by_sentence.values())  # the table was used
