@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -187,17 +188,9 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
     gate = Gate(fail_on=fail_on or cfg.fail_on or "missing", fail_severity=fail_severity or cfg.fail_severity or "major",
                 min_score=min_scores or cfg.min_score)
     _check_regime_names(regime, cfg, min_scores, rules or cfg.rules)
-    try:
-        run = Run(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
-                  encoding=encoding or cfg.encoding, as_of=as_of, jobs=jobs, max_bytes=parse_size(max_size),
-                  waivers=None if no_waivers else _waivers_file(waivers, cfg), profile=profile or cfg.profile)
-    except GapcheckError as e:
-        named = dict(cfg.where).get("profile")
-        if not profile and cfg.profile and named and str(e).startswith(str(cfg.profile)):
-            raise GapcheckError(f"{named}: profile: {e}") from None  # the profile the configuration names
-        raise
-    from dataclasses import replace
-
+    run = Run(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
+              encoding=encoding or cfg.encoding, as_of=as_of, jobs=jobs, max_bytes=parse_size(max_size),
+              waivers=None if no_waivers else _waivers_file(waivers, cfg), profile=profile or _config_profile(cfg))
     result = replace(_run(run, gate, fmt, targets, progress), config=cfg.source or None)
     if colour is None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
@@ -218,6 +211,18 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
     for failure in result.errors:
         click.echo(f"gapcheck: error: {failure.message}", err=True)
     sys.exit(result.exit_code())
+
+
+def _config_profile(cfg: Config):
+    """The profile the configuration names, loaded; its errors also name the configuration line that named it."""
+    if not cfg.profile:
+        return None
+    from .profile import load_profile
+
+    try:
+        return load_profile(cfg.profile)
+    except GapcheckError as e:
+        raise GapcheckError(f"{cfg.location('profile') or cfg.source}: profile: {e}") from None
 
 
 def _run(run: Run, gate: Gate, fmt: str, targets: dict[str, str], progress: bool | None) -> Result:
@@ -286,7 +291,8 @@ class _Slim:
         from dataclasses import replace
 
         doc = replace(report.document, text="", norm="", sentences=(), paragraphs=(), sections=(), line_starts=(0,))
-        findings = tuple(replace(f, evidence=(), explanation="", remediation="", model_clause="") for f in report.findings)
+        findings = tuple(replace(f, evidence=(), explanation="", remediation="", model_clause="")
+                         for f in report.findings)
         return replace(report, document=doc, findings=findings, flags=(), readability=None)
 
 

@@ -269,7 +269,8 @@ def _load_rule_file(path: Path, regime: str, pack_defs: dict[str, Node]) -> tupl
             id=rid, regime=regime, title=r["title"], citation=r["citation"], severity=r["severity"],
             summary=r["summary"], expected_in=r.get("expected_in", ""), elements=elements, when=when,
             remediation=r["remediation"], model_clause=r.get("model_clause", ""),
-            model_clause_at=f"{label}:{line_for(lines, base + ('model_clause',))}", examples_match=match, examples_no_match=no_match,
+            model_clause_at=f"{label}:{line_for(lines, base + ('model_clause',))}",
+            examples_match=match, examples_no_match=no_match,
             source=f"{label}:{line_for(lines, base)}", min_elements=r.get("min_elements"),
             relaxed_when=_relaxed_when(r, lines, base, label),
         ))
@@ -305,7 +306,8 @@ def _flag(f: dict, i: int, regime: str, defs: dict[str, Node], lines: dict[tuple
     return Flag(
         id=f["id"], regime=regime, title=f["title"], citation=f["citation"], severity=f["severity"],
         summary=f["summary"], remediation=f["remediation"], model_clause=f.get("model_clause", ""),
-        model_clause_at=f"{label}:{line_for(lines, base + ('model_clause',))}", sides=sides, scope=f.get("scope", "sentence"),
+        model_clause_at=f"{label}:{line_for(lines, base + ('model_clause',))}", sides=sides,
+        scope=f.get("scope", "sentence"),
         examples_match=tuple((t, f"{label}:{line_for(lines, base + ('examples', 'match', k))}")
                              for k, t in enumerate(ex["match"])),
         examples_no_match=tuple((t, f"{label}:{line_for(lines, base + ('examples', 'no_match', k))}")

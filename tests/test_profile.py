@@ -268,3 +268,11 @@ def test_relaxed_when_must_name_known_elements(tmp_path, capsys):
         "    remediation: R\n    examples: {match: [alpha beta], no_match: [gamma]}\n", "utf-8")
     code, _, err = run([EXAMPLES_GAPPY, "--rules", str(tmp_path / "p"), "-r", "ccpa"], capsys)
     assert code == 2 and "r.yaml:8: relaxed_when requires unknown element 'fax'" in err
+
+
+def test_a_bad_profile_named_by_the_configuration_names_the_configuration_line(tmp_path, capsys, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "gapcheck.yaml").write_text("regime: gdpr\nprofile: missing-profile.yaml\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run([GAPPY, "-f", "json", *AS_OF], capsys)
+    assert code == 2 and "gapcheck.yaml:2: profile: missing-profile.yaml: profile file not found" in err

@@ -24,8 +24,9 @@ def _rule(item: Any, regime: str, kind: str) -> dict[str, Any]:
     summary = " ".join((getattr(item, "summary", "") or item.title).split())
     remediation = " ".join((getattr(item, "remediation", "") or "").split())
     clause = " ".join((getattr(item, "model_clause", "") or "").split())
-    help_text = f"{item.title} ({item.citation}). {summary}" + (f"\n\nWhat to write: {remediation}" if remediation else "") + (
-        f"\n\n{MODEL_CLAUSE_LABEL}: \u201c{clause}\u201d" if clause else "")
+    help_text = (f"{item.title} ({item.citation}). {summary}"
+                 + (f"\n\nWhat to write: {remediation}" if remediation else "")
+                 + (f"\n\n{MODEL_CLAUSE_LABEL}: \u201c{clause}\u201d" if clause else ""))
     help_md = f"**{item.title}** ({item.citation})\n\n{summary}" + (
         f"\n\n**What to write:** {remediation}" if remediation else "") + (
         f"\n\n**{MODEL_CLAUSE_LABEL}:**\n\n> {clause}" if clause else "")
