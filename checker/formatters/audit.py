@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import MODEL_CLAUSE_NOTE, SEVERITIES, Evidence, Finding, RaisedFlag, Report, Result
-from ..readability import ease_band
+from ..readability import LONG_SENTENCE, MIN_SECTION_WORDS, ease_band, word_count
 
 STATUS_LABELS = {"met": "Met", "partial": "Partial", "missing": "Missing", "not_applicable": "Not applicable"}
 STATUS_SHORT = {"met": "Met", "partial": "Partial", "missing": "Missing", "not_applicable": "N/A"}
@@ -232,8 +232,6 @@ def _flag(report: Report, fl: RaisedFlag, spec: Any, prefix: str) -> FlagView:
 
 
 def _readability(report: Report) -> ReadabilityView | None:
-    from ..readability import LONG_SENTENCE, MIN_SECTION_WORDS, word_count
-
     r = report.readability
     if r is None or not r.sentences:
         return None
