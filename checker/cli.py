@@ -166,7 +166,9 @@ def _parse_min_scores(ctx, param, values):
 @click.option("--no-config", is_flag=True, help="Do not read a configuration file.")
 @click.option("--encoding", metavar="NAME", help="Decode input with this encoding instead of detecting UTF-8/UTF-16.")
 @click.option("--color/--no-color", "colour", default=None, help="Colour the text report (default: on a terminal).")
-@click.option("-v", "--verbose", is_flag=True, help="For met requirements too: the explanation and every passage found; the readability section quotes its worst passages.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="For met requirements too: the explanation and every passage found; the readability section "
+                   "quotes its worst passages.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD", callback=_parse_date,
               help="Check date for rules about how recent the policy is, and for waiver expiry (default: today).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
