@@ -30,6 +30,7 @@ from .model import Document
 Span = tuple[int, int]
 SCOPES = ("sentence", "paragraph", "section", "document")
 
+_IGNORECASE = int(re.I)
 _FLAGS = int(re.I | re.M)  # a plain int: the stdlib compiler is much slower with RegexFlag enum values
 _BACKREF = re.compile(r"\\[1-9]|\(\?P=")
 
@@ -181,7 +182,9 @@ MAX_REPEAT_RUN = 8  # a repeated literal (x{3,}) adds at most this many characte
 MIN_LITERAL = 3  # shorter required literals (we, us) select nearly every sentence: not worth looking up
 MAX_CLAUSES = 3
 DIGIT = "\ue000"  # in a clause: any character \\d matches (not an ASCII literal, so never confused with one)
-_RARE = frozenset("@#$%&+=<>|~^")  # a literal holding one of these is worth looking up however short
+# a clause string starting with this is matched case-sensitively (from a (?-i:...) group): "\ue001GmbH"
+CASED = "\ue001"
+_RARE = frozenset("@#$%&+=<>|~^([{")  # a literal holding one of these is worth looking up however short
 
 
 _ASCII_LOWER = [chr(i).lower() for i in range(128)]
@@ -190,7 +193,24 @@ _ASCII_LOWER = [chr(i).lower() for i in range(128)]
 def _weight(token: str) -> int:
     if token == DIGIT:
         return 2
+    if token[:1] == CASED:  # matched as written: with an upper-case letter, rarer than the same letters in
+        core = token[1:]     # any case ("AG", "SA", even "S" alone is worth looking up)
+        if not _RARE.isdisjoint(core) or any(ch.isupper() for ch in core):
+            return MIN_LITERAL if len(core) == 1 else max(len(core) + 1, MIN_LITERAL)
+        return len(core)
     return max(len(token), MIN_LITERAL) if not _RARE.isdisjoint(token) else len(token)
+
+
+def _holds(v: str, w: str) -> bool:
+    """Every text holding clause string `v` holds clause string `w` (see CASED)."""
+    if v[:1] == CASED:
+        return w[1:] in v[1:] if w[:1] == CASED else w in v[1:].lower()
+    return w[:1] != CASED and w in v
+
+
+def literal_length(lit: str) -> int:
+    """The length in the text of a clause string (see CASED)."""
+    return len(lit) - 1 if lit[:1] == CASED else len(lit)
 
 
 def required_literals(tree) -> tuple[tuple[str, ...], ...] | None:
@@ -217,77 +237,92 @@ def required_literals(tree) -> tuple[tuple[str, ...], ...] | None:
                                    or op == c.RANGE and 48 <= av[0] <= av[1] <= 57
                                    or op == c.LITERAL and 48 <= av <= 57 for op, av in items)
 
-    def leads(item) -> set[str]:
+    def leads(item, cased: bool) -> set[str]:
         """The literal text each alternative of a group or branch starts with ('' when it starts otherwise)."""
         op, av = item
         if op == c.SUBPATTERN:
+            if _cased(av, cased) != cased:
+                return {""}  # another case rule inside: not part of the same string
             items = list(av[-1])
             if len(items) == 1 and items[0][0] in (c.BRANCH, c.SUBPATTERN):
-                return leads(items[0])
-            return {_lead_run(items)}
+                return leads(items[0], cased)
+            return {_lead_run(items, cased)}
         if op == c.BRANCH:
             out: set[str] = set()
             for branch in av[1]:
                 items = list(branch)
                 if len(items) == 1 and items[0][0] in (c.BRANCH, c.SUBPATTERN):
-                    out |= leads(items[0])
+                    out |= leads(items[0], cased)
                 else:
-                    out.add(_lead_run(items))
+                    out.add(_lead_run(items, cased))
             return out
         return {""}
 
-    def _lead_run(items) -> str:
+    def _lead_run(items, cased: bool) -> str:
         run = ""
         for op, av in items:
-            if op != c.LITERAL or av >= 128:
+            if op != c.LITERAL or av >= 128 and not cased:
                 break
-            run += chr(av).lower()
+            run += chr(av) if cased else chr(av).lower()
         return run
 
-    def req(items) -> list[frozenset[str]]:
-        """Clauses, every one of which a match of this sequence satisfies."""
+    def _cased(av, cased: bool) -> bool:
+        """Whether a group's own flags make it match case-sensitively: (?-i:...) yes, (?i:...) no."""
+        if av[2] & _IGNORECASE:
+            return True
+        if av[1] & _IGNORECASE:
+            return False
+        return cased
+
+    def req(items, cased: bool = False) -> list[frozenset[str]]:
+        """Clauses, every one of which a match of this sequence satisfies. `cased`: inside (?-i:...), where
+        letters are kept as written and the strings marked CASED."""
         clauses: list[frozenset[str]] = []
         run = ""
+        mark = CASED if cased else ""
+        lower = (lambda code: chr(code)) if cased else _ASCII_LOWER.__getitem__
         digit = False  # a literal digit: the match holds a character \d matches
         for op, av in getattr(items, "data", items):
-            if op is LITERAL and av < 128:
-                run += _ASCII_LOWER[av]
+            if op is LITERAL and (av < 128 or cased):  # (matched as written: any character)
+                run += lower(av)
                 digit = digit or 48 <= av <= 57
                 continue
             if op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
                 sub = list(av[2])
                 if len(sub) == 1 and sub[0][0] is LITERAL and sub[0][1] < 128:  # x+, x{2,}: at least av[0] x
-                    least = _ASCII_LOWER[sub[0][1]] * min(av[0], MAX_REPEAT_RUN)
+                    least = lower(sub[0][1]) * min(av[0], MAX_REPEAT_RUN)
                     digit = digit or 48 <= sub[0][1] <= 57
                     if av[1] == av[0] <= MAX_REPEAT_RUN:  # a fixed count: the run goes on
                         run += least
                         continue
                     run += least  # what precedes and the first repetitions; then the last ones and what follows
-                    if _weight(run) >= MIN_LITERAL:
-                        clauses.append(frozenset({run}))
+                    if _weight(mark + run) >= MIN_LITERAL:
+                        clauses.append(frozenset({mark + run}))
                     run = least
                     continue
             if run:
                 if op in (c.SUBPATTERN, c.BRANCH):  # sell(?:s|ing) -> sells, selling
-                    joined = {run + lead for lead in leads((op, av))}
+                    joined = {mark + run + lead for lead in leads((op, av), cased)}
                     if min(map(_weight, joined)) >= MIN_LITERAL:
                         clauses.append(frozenset(joined))
-                if _weight(run) >= MIN_LITERAL:
-                    clauses.append(frozenset({run}))
+                if _weight(mark + run) >= MIN_LITERAL:
+                    clauses.append(frozenset({mark + run}))
                 run = ""
             if op == c.IN:
                 if digits_only(av):
                     clauses.append(frozenset({DIGIT}))
+                elif all(o is LITERAL and chr(a) in _RARE for o, a in av):  # [\[(]: one of these characters
+                    clauses.append(frozenset(chr(a) for _, a in av))
             elif op == c.SUBPATTERN:
-                clauses += req(av[-1])
+                clauses += req(av[-1], _cased(av, cased))
             elif op == c.BRANCH:
-                options = [req(branch) for branch in av[1]]
+                options = [req(branch, cased) for branch in av[1]]
                 if all(options):
                     clauses.append(frozenset().union(*(max(o, key=quality) for o in options)))
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
-                clauses += req(av[2])
-        if run and _weight(run) >= MIN_LITERAL:
-            clauses.append(frozenset({run}))
+                clauses += req(av[2], cased)
+        if run and _weight(mark + run) >= MIN_LITERAL:
+            clauses.append(frozenset({mark + run}))
         if digit:
             clauses.append(frozenset({DIGIT}))
         return clauses
@@ -295,7 +330,7 @@ def required_literals(tree) -> tuple[tuple[str, ...], ...] | None:
     best: list[frozenset[str]] = []
     for cl in sorted(set(req(list(tree))), key=lambda cl: (quality(cl), sorted(cl)), reverse=True):
         # ('ell', 'hare') says nothing more than ('sell', 'share'): every string of the one holds one of the other
-        if len(best) < MAX_CLAUSES and not any(all(any(w in v for w in cl) for v in b) for b in best):
+        if len(best) < MAX_CLAUSES and not any(all(any(_holds(v, w) for w in cl) for v in b) for b in best):
             best.append(cl)
     return tuple(tuple(sorted(cl)) for cl in best) or None
 
@@ -672,6 +707,7 @@ class Doc:
         self._literal_sents: dict[tuple[tuple[str, ...], ...], set[int]] = {}
         self._lit_sents: dict[str, set[int]] = {}
         self._necessary: dict[int, set[int] | None] = {}
+        self._matched: dict[tuple[int, str], tuple[set[int], set[int]]] = {}  # see match_set
         self._barriers: dict[str, list[int]] = {}
         self._group_hits: dict[tuple[tuple[str, str], str], list[Span]] = {}
         self._vocab_joined: tuple[list[str], list[int], str] | None = None
@@ -803,6 +839,12 @@ class Doc:
         at = []
         if lit == DIGIT:
             at = [m.start() for m in _DIGIT_RX.finditer(self.text)]
+        elif lit[:1] == CASED:  # as written, in the text itself
+            find, core = self.text.find, lit[1:]
+            i = find(core)
+            while i >= 0:
+                at.append(i)
+                i = find(core, i + 1)
         elif lit.isascii() and lit.isalnum():
             # letters and digits only: an occurrence lies within one word, so look for it in the list of
             # distinct words (a few times shorter than the text) and place it at each of that word's offsets
@@ -847,7 +889,7 @@ class Doc:
         if got is None:
             occ: list[Span] = []
             for lit in literals:
-                n = len(lit)
+                n = literal_length(lit)
                 occ.extend((i, i + n) for i in self._literal_at_offsets(lit))
             occ.sort()
             starts = [s for s, _ in occ]
@@ -880,7 +922,7 @@ class Doc:
         got = self._lit_sents.get(lit)
         if got is None:
             at = self._literal_at_offsets(lit)
-            last = len(lit) - 1
+            last = literal_length(lit) - 1
             cover = self._cover
             if cover is not None:  # the occurrence's first and last character lie in the same sentence
                 got = {k for i in at for k in (cover[i],) if k >= 0 and cover[i + last] == k}
@@ -919,6 +961,31 @@ class Doc:
             return self._necessary[key]
         got = self._necessary[key] = node.necessary(self) if node.scope in (None, "sentence") else None
         return got
+
+    def match_set(self, node: "Node", anchors: set[int], ctx: str) -> set[int]:
+        """Exactly the anchors k of `anchors` where `node.eval(doc, unit_span(ctx, k), k)` matches, found a
+        node at a time over the whole set (set operations, and each leaf asked only about the anchors its
+        siblings left) rather than a sentence at a time through the whole tree. Memoised per node and unit
+        kind: definitions are shared by many rules."""
+        ctx = node.scope or ctx
+        key = (id(node), ctx)
+        memo = self._matched.get(key)
+        if memo is None:
+            memo = self._matched[key] = (set(), set())
+        asked, yes = memo
+        todo = anchors - asked
+        if todo:
+            yes |= node.match_set(self, todo, ctx)
+            asked |= todo
+        return anchors & yes
+
+    def each_unit(self, ctx: str, anchors: set[int]) -> dict[Span, list[int]]:
+        """The anchors grouped by their unit of kind `ctx`."""
+        out: dict[Span, list[int]] = {}
+        span = self.unit_span
+        for k in anchors:
+            out.setdefault(span(ctx, k), []).append(k)
+        return out
 
     def _regex_sentences(self, leaf: "Leaf") -> list[int] | range:
         # a sentence without the regex's required literals cannot hold a match: not scanned
@@ -987,7 +1054,10 @@ class Doc:
         found: list[Span] = []
         text = self.text
         memo = self._group_hits
+        vocab = self.vocab
         for group_key, source in leaf.groups.items():  # type: ignore[union-attr]
+            if group_key[0] == "=" and group_key[1] not in vocab:
+                continue  # most groups start with a word the text lacks (a plural, another spelling)
             got = memo.get((group_key, source))  # the same group recurs in many leaves
             if got is None:
                 kind, word = group_key
@@ -1061,6 +1131,13 @@ class Node:
     def _eval(self, doc: Doc, span: Span, anchor: int) -> list[Span] | None:  # pragma: no cover
         raise NotImplementedError
 
+    def match_set(self, doc: Doc, anchors: set[int], ctx: str) -> set[int]:
+        """The anchors where this node, evaluated over their unit of kind `ctx` (its own scope already
+        applied), matches: see Doc.match_set. By default one anchor at a time."""
+        span = doc.unit_span
+        _eval = self._eval
+        return {k for k in anchors if _eval(doc, span(ctx, k), k) is not None}
+
     def positive_leaves(self) -> list["Leaf"] | None:
         """Leaves whose hits can make this node match (candidate generation): a sentence without a hit of
         one of them cannot match. None when no such set can be given (then every sentence is a candidate)."""
@@ -1129,6 +1206,31 @@ class Leaf(Node):
     def _eval(self, doc, span, anchor):
         return doc.unit_hits(self, span, anchor) or None
 
+    def match_set(self, doc, anchors, ctx):
+        hits = doc.unit_hits
+        if ctx == "sentence" and doc._cover is not None:
+            if self.groups is not None or id(self) in doc._hits_asked:  # the hits by sentence, as unit_hits has them
+                table = doc._by_sentence.get(self.key)
+                return anchors & (doc._spread(self) if table is None else table).keys()
+            if self.literals is not None and doc.lower:  # a sentence without the required literals: no hit
+                anchors = anchors & doc.literal_sentences(self.literals)  # type: ignore[operator]
+            # scanned sentence by sentence, only those asked about (what unit_hits does, without its checks)
+            spans, memo, scan, key = doc._sent_spans, doc._unit_hits, doc._regex_hits, self.key
+            out = set()
+            for k in anchors:
+                sp = spans[k]
+                got = memo.get((key, sp))
+                if got is None:
+                    got = memo[(key, sp)] = scan(self, sp)
+                if got:
+                    out.add(k)
+            return out
+        out: set[int] = set()
+        for unit, ks in doc.each_unit(ctx, anchors).items():
+            if hits(self, unit, ks[0]):
+                out.update(ks)
+        return out
+
     def positive_leaves(self):
         return [self] if self.scope in (None, "sentence") else None
 
@@ -1146,6 +1248,9 @@ class DateLeaf(Leaf):
 
     def _eval(self, doc, span, anchor):
         return [sp for sp in doc.unit_hits(self, span, anchor) if parse_date(doc.text[sp[0]:sp[1]])] or None
+
+    def match_set(self, doc, anchors, ctx):
+        return Node.match_set(self, doc, Leaf.match_set(self, doc, anchors, ctx), ctx)
 
 
 @dataclass(eq=False)
@@ -1165,6 +1270,18 @@ class Any(Node):
             r = c.eval(doc, span, anchor)
             if r is not None:
                 out = (out or []) + r
+        return out
+
+    def match_set(self, doc, anchors, ctx):
+        anchors = _bounded(self, doc, anchors, ctx)
+        out: set[int] = set()
+        for c in self.children:
+            if not anchors:
+                break
+            got = doc.match_set(c, anchors, ctx)
+            if got:
+                out |= got
+                anchors = anchors - got
         return out
 
     def positive_leaves(self):
@@ -1207,6 +1324,14 @@ class All(Node):
                 return None
             out += r
         return out
+
+    def match_set(self, doc, anchors, ctx):
+        anchors = _bounded(self, doc, anchors, ctx)
+        for c in self.children:
+            if not anchors:
+                break
+            anchors = doc.match_set(c, anchors, ctx)
+        return anchors
 
     def positive_leaves(self):
         # every child must match, so the leaves of any one child evaluated over the sentence itself are enough
@@ -1258,6 +1383,23 @@ class Near(Node):
     def necessary(self, doc):
         return _intersect(doc, self.children)
 
+    def match_set(self, doc, anchors, ctx):
+        anchors = _bounded(self, doc, anchors, ctx)
+        for c in self.children:  # each child must match (with spans of its own, which _eval then tests)
+            if not anchors:
+                return anchors
+            anchors = doc.match_set(c, anchors, ctx)
+        return Node.match_set(self, doc, anchors, ctx)
+
+
+def _bounded(node: Node, doc: Doc, anchors: set[int], ctx: str) -> set[int]:
+    """The anchors where `node` may match, by its cheap bound (Doc.necessary) when evaluated over sentences."""
+    if ctx == "sentence":
+        bound = doc.necessary(node)
+        if bound is not None:
+            return anchors & bound
+    return anchors
+
 
 def _intersect(doc: Doc, children: Sequence[Node]) -> set[int] | None:
     """Every child must match over the same sentence: the intersection of their bounds (children of a wider
@@ -1280,6 +1422,9 @@ class Not(Node):
 
     def _eval(self, doc, span, anchor):
         return [] if self.child.eval(doc, span, anchor) is None else None
+
+    def match_set(self, doc, anchors, ctx):
+        return anchors - doc.match_set(self.child, anchors, ctx)
 
 
 @dataclass(eq=False)
@@ -1419,12 +1564,15 @@ def find(node: Node, doc: Doc, scope: str = "sentence") -> list[tuple[int, list[
     """All units (named by their first candidate sentence) where `node` matches, in document order."""
     out = []
     seen_units: set[Span] = set()
-    cands = candidates(node, doc)
-    if scope == "sentence":  # skip the sentences where the node cannot match (cheaply known)
-        bound = doc.necessary(node)
-        if bound is not None:
-            cands = [i for i in cands if i in bound]
+    bound = doc.necessary(node) if scope == "sentence" else None
+    if bound is not None:  # the sentences where the node may match, cheaply known: without scanning regexes
+        cands = sorted(bound)
+    else:  # over wider units the first candidate that matches names the unit, so they stay those of the leaves
+        cands = candidates(node, doc)
+    matched = doc.match_set(node, set(cands), scope)  # where it matches; then the spans, only there
     for idx in cands:
+        if idx not in matched:
+            continue
         unit = doc.unit_span(scope, idx)
         if scope != "sentence":
             if unit in seen_units:

@@ -10,7 +10,7 @@ import pytest
 
 import checker
 from checker import matcher
-from checker.matcher import DIGIT, Doc, _FLAGS, first_characters, regex_barriers, required_literals, scan_source
+from checker.matcher import CASED, DIGIT, Doc, _FLAGS, first_characters, regex_barriers, required_literals, scan_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCE_START = r"(?:^|(?<=[.!?;]\s))"
@@ -29,7 +29,10 @@ def tree(src: str):
      (("sell", "share"),)),
     (r"[\w.+-]+@[\w-]+\.[a-z]{2,}|https?://", (("@", "http"),)),
     (r"\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}", ((DIGIT,),)),
-    (r"(?-i:Ltd|LLC)\b", (("llc", "ltd"),)),
+    (r"(?-i:Ltd|LLC)\b", ((CASED + "LLC", CASED + "Ltd"),)),  # a case-sensitive group: strings as written
+    (r"(?-i:\b(?:GmbH|AG|O\u00dc))(?![\w])", ((CASED + "AG", CASED + "GmbH", CASED + "O\u00dc"),)),  # "AG" is rare
+    (r"(?-i:ab(?i:cd)ef)", None),  # case-insensitive again inside: "ab", "ef" alone are too short
+    (r"\b[\w.+-]+\s*[\[(]\s*at\s*[\])]", (("(", "["),)),  # a class of rare characters: one of them
     (r"\bwe\s+(?:do|are)\b", None),  # nothing three letters long is required
     (r"(?:data)?\s*x", None),  # optional
     (r"(?!.*secret)\w+", None),  # only a negative look-ahead names a word
@@ -158,6 +161,22 @@ def test_piecewise_search_on_a_long_text():
     assert got == plain(d, leaf.regex, span) and len(got) >= 9
 
 
+def test_case_sensitive_literals_are_looked_up_as_written():
+    """A (?-i:...) group's strings are looked for as written: a sentence holding them in another case cannot
+    match and is not scanned; one holding them as written is."""
+    leaf = matcher.compile_pattern({"regex": r"\b\w+\s+(?-i:Ltd|AG)\b"}, {})
+    assert leaf.literals == ((CASED + "AG", CASED + "Ltd"),)
+    text = "Acme ltd sells. Acme LTD sells. Acme Ltd sells. Foo AG buys. Foo ag buys. Bar Ltd and Baz AG."
+    doc = checker.read_document("t.txt", data=text.encode())
+    d = Doc(doc)
+    spans = [(s.start, s.end) for s in doc.sentences]
+    chosen = d.literal_sentences(leaf.literals)
+    assert chosen == {2, 3, 5}
+    for i, span in enumerate(spans):
+        assert bool(plain(d, leaf.regex, span)) == (i in chosen)
+    assert d.hits(leaf)[1] == [sp for span in spans for sp in plain(d, leaf.regex, span)]
+
+
 def test_exotic_case_folding_turns_the_shortcuts_off():
     """'ſ' (long s) matches 's' under IGNORECASE though its lower case is not 's': no literal test then."""
     leaf = matcher.compile_pattern({"regex": r"\bwe\s+share\b"}, {})
@@ -207,3 +226,78 @@ def test_hits_over_a_sentence_agree_with_any_unit(packs, name):
             for i, span in enumerate(spans):
                 assert list(by_anchor.unit_hits(leaf, span, i)) == list(by_span.unit_hits(leaf, span)), (leaf.source, i)
         assert any(by_anchor._by_sentence.values())  # the table was used
+
+
+def pack_nodes(packs):
+    """(node, scope) for every element, condition and flag side of the packs."""
+    out = []
+    for p in packs:
+        for r in p.requirements:
+            out += [(e.node, e.scope) for e in r.elements]
+            if r.when is not None:
+                out += [(n, r.when.scope) for n in (r.when.match, r.when.unless) if n is not None]
+        for f in p.flags:
+            out += [(n, f.scope) for _, n in f.sides]
+    return out
+
+
+def reference_find(node, doc: Doc, scope: str):
+    """find as it was before match_set: every candidate sentence of the node's leaves evaluated in turn."""
+    out, seen = [], set()
+    cands = matcher.candidates(node, doc)
+    if scope == "sentence":
+        bound = doc.necessary(node)
+        if bound is not None:
+            cands = [i for i in cands if i in bound]
+    for idx in cands:
+        unit = doc.unit_span(scope, idx)
+        if scope != "sentence" and unit in seen:
+            continue
+        r = node.eval(doc, unit, idx)
+        if r is not None:
+            seen.add(unit)
+            out.append((idx, r))
+    return out
+
+
+@pytest.mark.parametrize("name", ["thorough-policy.md", "gappy-policy.md"])
+def test_match_set_is_where_the_node_matches(packs, name):
+    """Doc.match_set (a node at a time over a set of sentences) gives exactly the sentences where evaluating
+    the node over each one's unit matches, for every pattern of the packs and every kind of unit."""
+    doc = checker.read_document(str(ROOT / "examples" / name))
+    every = set(range(len(doc.sentences)))
+    checked = matched = 0
+    for ctx in ("sentence", "paragraph", "section"):
+        by_set, by_anchor = Doc(doc), Doc(doc)
+        for node, _ in pack_nodes(packs):
+            unit = node.scope or ctx
+            want = {k for k in every if node.eval(by_anchor, by_anchor.unit_span(unit, k), k) is not None}
+            assert by_set.match_set(node, every, ctx) == want
+            assert by_set.match_set(node, set(range(0, len(every), 3)), ctx) == {k for k in want if k % 3 == 0}
+            checked += 1
+            matched += bool(want)
+    assert checked > 400 and matched > 100
+
+
+def with_all_hits(doc, leaves) -> Doc:
+    """A Doc whose leaves' whole-text hits are all known. (A regex asked only about a paragraph or section is
+    run over that unit's text, where a match may run across sentences; once its whole-text hits are known, they
+    are looked up instead. Which of the two a unit gets depends on what was asked before, so two ways of
+    finding are compared where that is settled.)"""
+    d = Doc(doc)
+    for leaf in leaves:
+        d.hits(leaf)
+    return d
+
+
+@pytest.mark.parametrize("name", ["thorough-policy.md", "gappy-policy.md"])
+def test_find_gives_what_evaluating_every_candidate_gives(packs, name):
+    doc = checker.read_document(str(ROOT / "examples" / name))
+    nodes = pack_nodes(packs)
+    leaves = matcher.leaves_of([n for n, _ in nodes])
+    found = 0
+    for node, scope in nodes:
+        got = matcher.find(node, with_all_hits(doc, leaves), scope)
+        assert got == reference_find(node, with_all_hits(doc, leaves), scope)
+        found += bool(got)
+    assert found > 30
