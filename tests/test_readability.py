@@ -149,3 +149,21 @@ def test_link_targets_urls_and_addresses_are_not_words():
     toc = "# Policy\n\n## Contents\n\n" + "".join(f"* [Section {i}](#a-very-long-anchor-name-for-section-{i})\n"
                                                 for i in range(30))
     assert all(s.reading_ease is None or s.reading_ease > 0 for s in measure(_doc(toc)).sections)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aMmyIi\u0131\u0130\u212a .:/@w()[]-'") + [
+    "www.", "://", "](", "May 5", "may", "might", "from time to time", "you ", "generally", "Occasionally", "if necessary"]),
+    max_size=40).map("".join))
+def test_the_fast_paths_find_what_the_plain_regexes_find(text):
+    """The shortcuts (a URL needs '@', '://', 'www.' or ']('; a hedge starts with one of a few letters; the
+    month needs 'May') give what the regexes alone give."""
+    import re
+
+    from checker import readability as r
+
+    assert r._readable(text) == r._URLISH.sub(" ", text)
+    plain_hedge = re.compile(r._HEDGE.pattern.replace("(?=[acfgimoptw])", "", 1), re.IGNORECASE)
+    assert plain_hedge.pattern != r._HEDGE.pattern
+    months = {m.start() for m in r._MONTH.finditer(text)}
+    assert _hedges(text) == [m.span() for m in plain_hedge.finditer(text) if m.start() not in months]
