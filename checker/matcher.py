@@ -687,6 +687,8 @@ def leaf_sources(leaves: Iterable["Leaf"]) -> list[str]:
 _CASE_EXOTIC = "\u0130\u0131\u017f\u212a"
 _DIGIT_RX = re.compile(r"\d")
 OFFSET_INDEX_MAX = 3_000_000  # characters (about 500,000 words)
+MEMO_MAX = 20_000  # sentences (about 400,000 words): above, what match_set was asked is not remembered (memory)
+LAZY_MAX = 64  # a regex asked about more sentences than this, most of those it may match in, scans them all once
 CHUNKED_MIN = 2000  # a unit longer than this is searched piecewise when the regex allows it
 
 
@@ -719,6 +721,11 @@ class Doc:
         # offset of the text; only for sentences in order and apart (as segment() makes them), and a text of
         # reasonable size (two pointers a character); otherwise bisect does the same, slower
         starts = self.sent_starts
+        spans = self._sent_spans
+        # sentences in order and apart, within the text (as segment() makes them): a hit lies whole in one at most
+        self._apart = (all(a <= b for a, b in zip(starts, starts[1:]))
+                       and all(e <= b for (_, e), (b, _) in zip(spans, spans[1:]))
+                       and (not spans or spans[-1][1] <= len(self.text)))
         self._sent_of: list[int] | None = None
         self._cover: list[int] | None = None
         if len(self.text) <= OFFSET_INDEX_MAX and all(a <= b for a, b in zip(starts, starts[1:])):
@@ -729,9 +736,7 @@ class Doc:
                 if a < b:
                     sent_of[a:b] = [i] * (b - a)
             self._sent_of = sent_of[:size]
-            spans = self._sent_spans
-            apart = all(e <= b for (_, e), (b, _) in zip(spans, spans[1:]))
-            if apart and (not spans or spans[-1][1] <= len(self.text)):
+            if self._apart:
                 cover = [-1] * len(self.text)
                 for i, (a, e) in enumerate(spans):
                     cover[a:e] = [i] * (e - a)
@@ -808,10 +813,15 @@ class Doc:
         """The leaf's hits by the sentence that holds them whole (what unit_hits gives over each sentence)."""
         got = self._hits.get(leaf.key)
         spans = (self.hits(leaf) if got is None else got)[1]
-        cover, ends = self._cover, self._sent_ends
+        cover, ends, starts = self._cover, self._sent_ends, self.sent_starts
         table: dict[int, list[Span]] = {}
         for sp in spans:
-            k = cover[sp[0]]  # type: ignore[index]
+            if cover is not None:
+                k = cover[sp[0]]
+            else:  # a long text: the sentence starting last at or before the hit, if it holds the hit's start
+                k = bisect_right(starts, sp[0]) - 1
+                if k >= 0 and sp[0] >= ends[k]:
+                    k = -1
             if k >= 0 and sp[1] <= ends[k]:
                 at = table.get(k)
                 if at is None:
@@ -965,9 +975,11 @@ class Doc:
     def match_set(self, node: "Node", anchors: set[int], ctx: str) -> set[int]:
         """Exactly the anchors k of `anchors` where `node.eval(doc, unit_span(ctx, k), k)` matches, found a
         node at a time over the whole set (set operations, and each leaf asked only about the anchors its
-        siblings left) rather than a sentence at a time through the whole tree. Memoised per node and unit
-        kind: definitions are shared by many rules."""
+        siblings left) rather than a sentence at a time through the whole tree. Memoised per node (definitions are
+        shared by many rules) and kind of unit, up to MEMO_MAX sentences; a leaf's hits are memoised already."""
         ctx = node.scope or ctx
+        if isinstance(node, Leaf) and not isinstance(node, DateLeaf) or len(self._sent_spans) > MEMO_MAX:
+            return node.match_set(self, anchors, ctx)  # a leaf's hits are memoised already; or too large to keep
         key = (id(node), ctx)
         memo = self._matched.get(key)
         if memo is None:
@@ -1208,12 +1220,17 @@ class Leaf(Node):
 
     def match_set(self, doc, anchors, ctx):
         hits = doc.unit_hits
-        if ctx == "sentence" and doc._cover is not None:
+        if ctx == "sentence" and doc._apart:
             if self.groups is not None or id(self) in doc._hits_asked:  # the hits by sentence, as unit_hits has them
                 table = doc._by_sentence.get(self.key)
                 return anchors & (doc._spread(self) if table is None else table).keys()
-            if self.literals is not None and doc.lower:  # a sentence without the required literals: no hit
-                anchors = anchors & doc.literal_sentences(self.literals)  # type: ignore[operator]
+            pool = doc.literal_sentences(self.literals) if self.literals is not None and doc.lower else None
+            if pool is not None:  # a sentence without the required literals: no hit
+                anchors = anchors & pool
+            if len(anchors) > LAZY_MAX and 2 * len(anchors) >= len(doc._sent_spans if pool is None else pool):
+                # asked about most of the sentences it may match in: scan them all once (a table by sentence)
+                table = doc._by_sentence.get(self.key)
+                return anchors & (doc._spread(self) if table is None else table).keys()
             # scanned sentence by sentence, only those asked about (what unit_hits does, without its checks)
             spans, memo, scan, key = doc._sent_spans, doc._unit_hits, doc._regex_hits, self.key
             out = set()

@@ -260,15 +260,20 @@ def reference_find(node, doc: Doc, scope: str):
     return out
 
 
-@pytest.mark.parametrize("name", ["thorough-policy.md", "gappy-policy.md"])
-def test_match_set_is_where_the_node_matches(packs, name):
+@pytest.mark.parametrize("name, long_text", [("thorough-policy.md", False), ("gappy-policy.md", False),
+                                             ("gappy-policy.md", True)])
+def test_match_set_is_where_the_node_matches(packs, name, long_text, monkeypatch):
     """Doc.match_set (a node at a time over a set of sentences) gives exactly the sentences where evaluating
-    the node over each one's unit matches, for every pattern of the packs and every kind of unit."""
+    the node over each one's unit matches, for every pattern of the packs and every kind of unit; also for a
+    text too long for the tables by offset (long_text), where sentences are found by bisection."""
+    if long_text:
+        monkeypatch.setattr(matcher, "OFFSET_INDEX_MAX", 100)
     doc = checker.read_document(str(ROOT / "examples" / name))
     every = set(range(len(doc.sentences)))
     checked = matched = 0
     for ctx in ("sentence", "paragraph", "section"):
         by_set, by_anchor = Doc(doc), Doc(doc)
+        assert (by_set._cover is None) == long_text and by_set._apart
         for node, _ in pack_nodes(packs):
             unit = node.scope or ctx
             want = {k for k in every if node.eval(by_anchor, by_anchor.unit_span(unit, k), k) is not None}
