@@ -131,7 +131,8 @@ def main() -> int:
         if args.batch:
             folder = Path(tmp) / "batch"
             n = build_batch(folder, args.batch, args.batch_from)
-            cmd = cli + [str(folder), "-f", "jsonl", "--no-progress"] + (["--jobs", str(args.jobs)] if args.jobs else [])
+            cmd = cli + [str(folder), "-f", "jsonl", "--no-progress"]
+            cmd += ["--jobs", str(args.jobs)] if args.jobs else []
             wall, cpu, peak = cli_run(cmd, env, stdout=Path(tmp) / "batch.jsonl")
             words = sum(len(p.read_text("utf-8").split()) for p in folder.iterdir())
             end_to_end.append(f"\nbatch: {n} policies ({words:,} words, from {BATCH_SOURCE}), JSON Lines, "

@@ -193,8 +193,10 @@ _ASCII_LOWER = [chr(i).lower() for i in range(128)]
 def _weight(token: str) -> int:
     if token == DIGIT:
         return 2
-    if token[:1] == CASED:  # matched as written: with an upper-case letter, rarer than the same letters in
-        core = token[1:]     # any case ("AG", "SA", even "S" alone is worth looking up)
+    if token[:1] == CASED:
+        # matched as written: with an upper-case letter, rarer than the same letters in any case ("AG", "SA";
+        # even "S" alone is worth looking up)
+        core = token[1:]
         if not _RARE.isdisjoint(core) or any(ch.isupper() for ch in core):
             return MIN_LITERAL if len(core) == 1 else max(len(core) + 1, MIN_LITERAL)
         return len(core)
@@ -975,8 +977,9 @@ class Doc:
     def match_set(self, node: "Node", anchors: set[int], ctx: str) -> set[int]:
         """Exactly the anchors k of `anchors` where `node.eval(doc, unit_span(ctx, k), k)` matches, found a
         node at a time over the whole set (set operations, and each leaf asked only about the anchors its
-        siblings left) rather than a sentence at a time through the whole tree. Memoised per node (definitions are
-        shared by many rules) and kind of unit, up to MEMO_MAX sentences; a leaf's hits are memoised already."""
+        siblings left) rather than a sentence at a time through the whole tree. Memoised per node (definitions
+        are shared by many rules) and kind of unit, up to MEMO_MAX sentences; a leaf's hits are memoised
+        already."""
         ctx = node.scope or ctx
         if isinstance(node, Leaf) and not isinstance(node, DateLeaf) or len(self._sent_spans) > MEMO_MAX:
             return node.match_set(self, anchors, ctx)  # a leaf's hits are memoised already; or too large to keep

@@ -153,7 +153,8 @@ def test_link_targets_urls_and_addresses_are_not_words():
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(list("aMmyIi\u0131\u0130\u212a .:/@w()[]-'") + [
-    "www.", "://", "](", "May 5", "may", "might", "from time to time", "you ", "generally", "Occasionally", "if necessary"]),
+    "www.", "://", "](", "May 5", "may", "might", "from time to time", "you ", "generally", "Occasionally",
+    "if necessary"]),
     max_size=40).map("".join))
 def test_the_fast_paths_find_what_the_plain_regexes_find(text):
     """The shortcuts (a URL needs '@', '://', 'www.' or ']('; a hedge starts with one of a few letters; the
