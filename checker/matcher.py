@@ -720,7 +720,7 @@ class Doc:
         self._vocab_joined: tuple[list[str], list[int], str] | None = None
         self._sent_spans = [(s.start, s.end) for s in document.sentences]
         self._sent_ends = [s.end for s in document.sentences]
-        self._by_sentence: dict[int, dict[int, list[Span]]] = {}  # by Leaf.key (see _spread)
+        self._by_sentence: dict[int, dict[int, list[Span]]] = {}  # by Leaf.key (see by_sentence)
         self.sent_starts = [s.start for s in document.sentences]
         # offset -> sentence_at(offset), and offset -> the sentence whose span holds it (-1: none), for every
         # offset of the text; only for sentences in order and apart (as segment() makes them), and a text of
@@ -786,9 +786,9 @@ class Doc:
         sentence = anchor >= 0 and self._cover is not None and self._sent_spans[anchor] == span
         if leaf.groups is not None or id(leaf) in self._hits_asked:
             if sentence:
-                table = self._by_sentence.get(leaf.key)
+                table = self._by_sentence.get(leaf.key)  # (by_sentence inline: the hot path)
                 if table is None:
-                    table = self._spread(leaf)
+                    table = self.by_sentence(leaf)
                 return table.get(anchor, ())
             got = self._hits.get(leaf.key)
             starts, spans = self.hits(leaf) if got is None else got
@@ -814,8 +814,12 @@ class Doc:
             got = self._unit_hits[key] = self._regex_hits(leaf, span)
         return got
 
-    def _spread(self, leaf: "Leaf") -> dict[int, list[Span]]:
-        """The leaf's hits by the sentence that holds them whole (what unit_hits gives over each sentence)."""
+    def by_sentence(self, leaf: "Leaf") -> dict[int, list[Span]]:
+        """The leaf's hits by the sentence that holds them whole (what unit_hits gives over each sentence);
+        memoised."""
+        table = self._by_sentence.get(leaf.key)
+        if table is not None:
+            return table
         got = self._hits.get(leaf.key)
         spans = (self.hits(leaf) if got is None else got)[1]
         cover, ends, starts = self._cover, self._sent_ends, self.sent_starts
@@ -1227,16 +1231,15 @@ class Leaf(Node):
     def match_set(self, doc, anchors, ctx):
         hits = doc.unit_hits
         if ctx == "sentence" and doc._apart:
-            if self.groups is not None or id(self) in doc._hits_asked:  # the hits by sentence, as unit_hits has them
-                table = doc._by_sentence.get(self.key)
-                return anchors & (doc._spread(self) if table is None else table).keys()
-            pool = doc.literal_sentences(self.literals) if self.literals is not None and doc.lower else None
-            if pool is not None:  # a sentence without the required literals: no hit
-                anchors = anchors & pool
-            if len(anchors) > LAZY_MAX and 2 * len(anchors) >= len(doc._sent_spans if pool is None else pool):
+            whole = self.groups is not None or id(self) in doc._hits_asked  # the hits by sentence, as unit_hits has
+            if not whole:
+                pool = doc.literal_sentences(self.literals) if self.literals is not None and doc.lower else None
+                if pool is not None:  # a sentence without the required literals: no hit
+                    anchors = anchors & pool
                 # asked about most of the sentences it may match in: scan them all once (a table by sentence)
-                table = doc._by_sentence.get(self.key)
-                return anchors & (doc._spread(self) if table is None else table).keys()
+                whole = len(anchors) > LAZY_MAX and 2 * len(anchors) >= len(doc._sent_spans if pool is None else pool)
+            if whole:
+                return anchors & doc.by_sentence(self).keys()
             # scanned sentence by sentence, only those asked about (what unit_hits does, without its checks)
             spans, memo, scan, key = doc._sent_spans, doc._unit_hits, doc._regex_hits, self.key
             out = set()
@@ -1592,10 +1595,7 @@ def find(node: Node, doc: Doc, scope: str = "sentence") -> list[tuple[int, list[
         cands = sorted(bound)
     else:  # over wider units the first candidate that matches names the unit, so they stay those of the leaves
         cands = candidates(node, doc)
-    matched = doc.match_set(node, set(cands), scope)  # where it matches; then the spans, only there
-    for idx in cands:
-        if idx not in matched:
-            continue
+    for idx in sorted(doc.match_set(node, set(cands), scope)):  # where it matches; then the spans, only there
         unit = doc.unit_span(scope, idx)
         if scope != "sentence":
             if unit in seen_units:
