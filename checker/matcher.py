@@ -778,13 +778,14 @@ class Doc:
         return got
 
     def unit_hits(self, leaf: "Leaf", span: Span, anchor: int = -1) -> Sequence[Span]:
-        """Hits of a leaf inside one unit. A regex that only vetoes or confirms candidates never needs the
-        whole text: it is run over the units asked about (memoised), which keeps many vetoes cheap; a unit
-        without any of the regex's required literals is not scanned at all. Over the anchor sentence itself
-        (most units) the whole text's hits are looked up in a table by sentence, and the literals are tested
-        by the set of sentences holding them."""
+        """Hits of a leaf inside one unit. A phrase list's are its whole-text hits (from the word index) that lie
+        in the unit. A regex reads the unit's own text: over a paragraph or section it also sees what lies
+        between sentences (list markers) and may match across them, whatever was asked before. Over the anchor
+        sentence itself (most units) the whole text's hits, found sentence by sentence, are looked up in a
+        table by sentence once computed; otherwise the regex is run over the units asked about (memoised),
+        which keeps many vetoes cheap, and a unit without any of its required literals is not scanned at all."""
         sentence = anchor >= 0 and self._cover is not None and self._sent_spans[anchor] == span
-        if leaf.groups is not None or id(leaf) in self._hits_asked:
+        if leaf.groups is not None or sentence and id(leaf) in self._hits_asked:
             if sentence:
                 table = self._by_sentence.get(leaf.key)  # (by_sentence inline: the hot path)
                 if table is None:
