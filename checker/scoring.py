@@ -163,8 +163,13 @@ def assess(req: Requirement, doc: Doc) -> Finding:
         explanation += " " + applies_why  # for a met requirement, only when the profile (not the text) decided
     # evidence: the first passage of each element found (required first), then more, in document order;
     # body sentences before bare headings, and no passage that overlaps one already chosen
+    # a met requirement is quoted by the passages that make it met: an optional element ("a right stated only for
+    # another state's residents", "recipients named only as third parties") explains a partial finding, and quoted
+    # beside a met one it would read as what satisfies it
     chosen: list[Evidence] = []
     ordered = [e for e in req.elements if e.required] + [e for e in req.elements if not e.required]
+    if status == "met":
+        ordered = [e for e in ordered if e.name in counted and (e.required or req.min_elements)]
     # strongest first: a passage under a heading that names the requirement ("8.1 Access" for the right of
     # access), then the one where more of the pattern's words matched, then document order
     topic = _stems(req.title)

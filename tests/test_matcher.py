@@ -312,11 +312,12 @@ def test_evidence_quotes_the_original_text_with_lines_and_section(tmp_path):
     f = checker.check_document(doc, packs).findings[0]
     assert f.status == "met"
     got = [(e.element, e.quote, e.line, e.section) for e in f.evidence]
+    # met: the passages of the parts that make it met; the optional deadline is found but not quoted
     assert got == [
         ("right", "You can delete your\u00a0data.", 7, "Your \u201crights\u201d"),
         ("contact", "Contact us at privacy@example.com.", 8, "Your \u201crights\u201d"),
-        ("timing", "We answer within 30 days.", 10, "Your \u201crights\u201d"),
     ]
+    assert ("timing", True) in f.elements
     for e in f.evidence:
         assert e.quote == doc.text[e.start:e.end]
         assert doc.line_of(e.start) == e.line
@@ -325,6 +326,22 @@ def test_evidence_quotes_the_original_text_with_lines_and_section(tmp_path):
     right = f.evidence[0]
     assert [doc.text[s:t] for s, t in right.highlights] == ["delete", "your\u00a0data"]
     assert f.explanation == "The policy states a right to erasure (line 7) and a way to ask (line 8)."
+
+
+def test_a_partial_finding_also_quotes_the_optional_parts_found(tmp_path):
+    packs = write_pack(tmp_path, [ERASURE])
+    f = finding(packs, "You can delete your data.\n\nWe answer within 30 days.\n")
+    assert f.status == "partial"
+    assert [(e.element, e.line) for e in f.evidence] == [("right", 1), ("timing", 3)]
+
+
+def test_a_met_finding_quotes_only_the_counted_options(tmp_path):
+    """With `min_elements`, the options found make it met; each is quoted (the others are not found)."""
+    req = requirement("methods", [{"name": n, "label": n, "match": {"terms": [n]}}
+                                  for n in ("email", "phone", "form")], min_elements=2)
+    f = finding(write_pack(tmp_path, [req]), "Send an email.\n\nOr phone us.\n")
+    assert f.status == "met"
+    assert [(e.element, e.line) for e in f.evidence] == [("email", 1), ("phone", 3)]
 
 
 def test_paragraph_scope_evidence_quotes_the_sentences_with_the_matched_words(tmp_path):
