@@ -11,6 +11,7 @@ from .packs import Element, Flag, Requirement
 
 MAX_EVIDENCE = 3
 MAX_QUOTE_SENTENCES = 3
+MAX_LINES, FIRST_LINES = 10, 6  # an explanation lists up to 10 line numbers, else the first 6 and how many more
 
 
 def _evidence(doc: Doc, anchor: int, spans: list[Span], element: str, scope: str = "sentence") -> Evidence:
@@ -89,8 +90,12 @@ def _stale_note(el: Element, doc: Doc, hits: Hits, evs: list[Evidence]) -> str:
 
 
 def _lines(evs: list[Evidence]) -> str:
+    """'line 4', 'lines 4, 9, 12': every line a passage starts on, in order; beyond MAX_LINES the first
+    FIRST_LINES and how many more ('lines 4, 9, 12, 20, 31, 40 and 35 more'): a pointer for a reader."""
     lines = sorted({e.line for e in evs})
-    return ("line " if len(lines) == 1 else "lines ") + ", ".join(str(n) for n in lines)
+    shown = lines if len(lines) <= MAX_LINES else lines[:FIRST_LINES]
+    more = f" and {len(lines) - len(shown)} more" if len(shown) < len(lines) else ""
+    return ("line " if len(lines) == 1 else "lines ") + ", ".join(str(n) for n in shown) + more
 
 
 def assess(req: Requirement, doc: Doc) -> Finding:

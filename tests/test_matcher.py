@@ -212,6 +212,15 @@ def test_met_when_every_required_element_is_found(tmp_path):
     assert f.explanation == "The policy states a right to erasure (line 1) and a way to ask (line 1)."
 
 
+def test_an_explanation_lists_the_first_lines_and_how_many_more(tmp_path):
+    req = requirement("deletion", [{"name": "right", "label": "a right to erasure", "match": "delet*"}])
+    text = "\n\n".join(f"Rule {i}: we delete data." for i in range(1, 12)) + "\n"
+    f = finding(write_pack(tmp_path, [req]), text)
+    assert f.explanation == "The policy states a right to erasure (lines 1, 3, 5, 7, 9, 11 and 5 more)."
+    f = finding(write_pack(tmp_path, [req]), "\n\n".join(["We delete data."] * 10) + "\n")
+    assert f.explanation == "The policy states a right to erasure (lines 1, 3, 5, 7, 9, 11, 13, 15, 17, 19)."
+
+
 def test_partial_when_only_some_required_elements_are_found(tmp_path):
     packs = write_pack(tmp_path, [ERASURE])
     f = finding(packs, "You can delete your data.\n")
