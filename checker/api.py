@@ -41,8 +41,9 @@ def parse_regimes(value: str | Sequence[str] | None) -> list[str] | None:
     return names
 
 
-def expand_inputs(inputs: Iterable[str | Path]) -> list[str]:
-    """Files as given; a folder gives every policy file in it (recursively, sorted); '-' is stdin."""
+def expand_inputs(inputs: Iterable[str | Path], skipped: list[str] | None = None) -> list[str]:
+    """Files as given; a folder gives every policy file in it (recursively, sorted); '-' is stdin. The other
+    files of a folder (another extension; not hidden ones, nor rule tests) are added to `skipped`."""
     out: list[str] = []
     for item in inputs:
         item = str(item)
@@ -51,15 +52,17 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[str]:
             continue
         p = Path(item)
         if p.is_dir():
-            files = sorted(
-                f for f in p.rglob("*")
-                if f.is_file() and f.suffix.lower() in POLICY_EXTENSIONS
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                and not f.name.endswith(".test.md")
-            )
+            files, others = [], []
+            for f in p.rglob("*"):
+                if (not f.is_file() or any(part.startswith(".") for part in f.relative_to(p).parts)
+                        or f.name.endswith(".test.md")):
+                    continue
+                (files if f.suffix.lower() in POLICY_EXTENSIONS else others).append(f)
             if not files:
                 raise GapcheckError(f"{item}: no policy files ({', '.join(POLICY_EXTENSIONS)}) in this folder")
-            out.extend(str(f) for f in files)
+            out.extend(str(f) for f in sorted(files))
+            if skipped is not None:
+                skipped.extend(str(f) for f in sorted(others))
         elif p.exists():
             out.append(item)
         else:
@@ -176,6 +179,20 @@ def check(
     return run.result(tuple(reports), tuple(errors), gate)
 
 
+def skipped_note(skipped: Sequence[str]) -> str:
+    """One line on the files of the folders given that were not read: '3 files of the folders given are not in a
+    policy format and were not read: 2 .doc, 1 .rtf (the first: corpus/a.doc)'."""
+    kinds: dict[str, int] = {}
+    for path in skipped:
+        ext = Path(path).suffix.lower() or "without an extension"
+        kinds[ext] = kinds.get(ext, 0) + 1
+    counts = ", ".join(f"{n} {ext}" for ext, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    if len(skipped) == 1:
+        return f"1 file of the folders given is not in a policy format and was not read: {counts} ({skipped[0]})"
+    return (f"{len(skipped)} files of the folders given are not in a policy format and were not read: {counts} "
+            f"(the first: {skipped[0]})")
+
+
 class Run:
     """One check of many policies, consumed as a stream (Run.results) for bounded memory, then summed up
     (Run.result). Packs and waivers are loaded, and inputs expanded, when it is created: errors there come
@@ -201,7 +218,8 @@ class Run:
 
             profile = load_profile(profile)  # a bad profile fails before any policy is read
         self.profile = profile
-        self.paths = expand_inputs(inputs)
+        self.skipped: list[str] = []  # files of the folders given that are not in a policy format
+        self.paths = expand_inputs(inputs, self.skipped)
         self.encoding, self.jobs, self.max_bytes = encoding, jobs, max_bytes
 
     def results(self, progress=None) -> Iterator[Report | Failure]:

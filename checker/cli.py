@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .api import Run, parse_regimes, parse_size
+from .api import Run, parse_regimes, parse_size, skipped_note
 from .batch import Failure
 from .formatters import FILE_ONLY_FORMATS, FORMATTERS, format_for_path, output_formats, render
 from .formatters.diff_format import DIFF_FORMATS
@@ -193,6 +193,8 @@ def check_command(policies, regime, fmt, outputs, rules, fail_on, fail_severity,
     run = Run(list(policies), regimes=regime or cfg.regime or "all", rules=rules or cfg.rules,
               encoding=encoding or cfg.encoding, as_of=as_of, jobs=jobs, max_bytes=parse_size(max_size),
               waivers=None if no_waivers else _waivers_file(waivers, cfg), profile=profile or _config_profile(cfg))
+    if run.skipped:
+        click.echo(f"gapcheck: note: {skipped_note(run.skipped)}", err=True)
     result = replace(_run(run, gate, fmt, targets, progress), config=cfg.source or None)
     if colour is None:
         colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ

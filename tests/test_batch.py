@@ -37,6 +37,25 @@ def test_one_bad_file_does_not_stop_the_others(batch, capsys):
     assert err.strip().splitlines() == [f"gapcheck: error: {batch / '3-broken.md'}: binary data, not a text policy"]
 
 
+def test_files_of_a_folder_not_in_a_policy_format_are_named_not_read(tmp_path, capsys):
+    """A folder's other files are left out, and a note says so (how many, of which kinds, the first); hidden
+    files and rule tests are left out without a note, and the exit code does not change."""
+    folder = tmp_path / "mixed"
+    (folder / "old").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "thorough-policy.md", folder / "a.md")
+    (folder / "old" / "b.DOC").write_bytes(b"\xd0\xcf\x11\xe0")
+    (folder / "old" / "c.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (folder / "LICENSE").write_text("MIT", "utf-8")
+    (folder / ".hidden.rtf").write_text("x", "utf-8")
+    (folder / "a.test.md").write_text("x", "utf-8")
+    code, out, err = run([str(folder), "-f", "json", *AS_OF], capsys)
+    assert code == 0 and [r["document"]["path"] for r in json.loads(out)["reports"]] == [str(folder / "a.md")]
+    assert err.splitlines() == [f"gapcheck: note: 3 files of the folders given are not in a policy format and were "
+                                f"not read: 2 .doc, 1 without an extension (the first: {folder / 'LICENSE'})"]
+    code, out, err = run([str(folder / "a.md"), "-f", "json", *AS_OF], capsys)
+    assert code == 0 and err == ""  # a file named on the command line is never a note
+
+
 def test_reports_written_for_the_good_files_of_a_batch(batch, tmp_path, capsys):
     target = tmp_path / "all.json"
     code, _, _ = run([str(batch), "-o", str(target), *AS_OF], capsys)
